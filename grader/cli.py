@@ -1,0 +1,114 @@
+"""The ``grade`` command.
+
+``grade PATH...`` grades submissions; ``grade list`` lists the exercises. Exit status: 0 when
+every graded exercise has full marks, 1 when points were lost, 2 when nothing could be graded.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from grader.submission import Submission, SubmissionError, load_submission
+
+EXIT_FULL_MARKS = 0
+EXIT_POINTS_LOST = 1
+EXIT_NOTHING_GRADED = 2
+
+
+class NothingGraded(click.ClickException):
+    """Nothing could be graded: one line on stderr, exit status 2."""
+
+    exit_code = EXIT_NOTHING_GRADED
+
+
+class _DefaultToGrade(click.Group):
+    """A group whose default command is ``run``: ``grade a.py`` means ``grade run a.py``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="soundlab-grader")
+def main() -> None:
+    """Grade soundlab exercises: `grade exercises/03_softmax.py`, `grade exercises/`, `grade list`."""
+
+
+_plugin_option = click.option(
+    "--plugin", "-p", "plugins", multiple=True, metavar="MODULE",
+    help="Also load exercises from this importable module (repeatable).",
+)
+
+
+def _exercises(plugins: tuple[str, ...]) -> dict:
+    from grader.plugins import PluginError, load_exercises
+
+    try:
+        return load_exercises(plugins)
+    except PluginError as error:
+        raise NothingGraded(str(error)) from None
+
+
+@main.command("run")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json (on stdout) for autograding hosts.")
+@click.option("--exercise", "-e", "only", multiple=True, metavar="ID",
+              help="Grade only this exercise (repeatable); see `grade list`.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Seconds each call of a student function may take.")
+@click.option("--memory-limit", type=click.IntRange(min=64), default=4096, show_default=True, metavar="MB",
+              help="Memory a student process may allocate beyond what torch itself uses.")
+@_plugin_option
+def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeout: float,
+        memory_limit: int, plugins: tuple[str, ...]) -> None:
+    """Grade each PATH (a .py file or a directory of them) as one submission."""
+    submissions: list[Submission] = []
+    for path in paths:
+        try:
+            submissions.append(load_submission(path))
+        except SubmissionError as error:
+            raise NothingGraded(str(error)) from None
+
+    # Fork the warm parent before any exercise, reference or expected value is loaded.
+    from grader.sandbox.zygote import Zygote
+
+    zygote = Zygote.start()
+    try:
+        exercises = _exercises(plugins)
+        unknown = [name for name in only if name not in exercises]
+        if unknown:
+            raise NothingGraded(f"unknown exercise {unknown[0]!r}; known: {', '.join(exercises)}.")
+        chosen = [e for e in exercises.values() if not only or e.id in only]
+        report = _grade(chosen, submissions, zygote, timeout, memory_limit)
+    finally:
+        zygote.close()
+
+    from grader.report import render_json, render_text
+
+    click.echo(render_json(report) if output_format == "json" else render_text(report), nl=output_format == "json")
+    if not report.graded_anything:
+        reasons = [s.error for s in report.submissions if s.error]
+        raise NothingGraded(reasons[0] if len(reasons) == 1 else "nothing could be graded: " + " ".join(reasons))
+    sys.exit(EXIT_FULL_MARKS if report.full_marks else EXIT_POINTS_LOST)
+
+
+def _grade(exercises: list, submissions: list[Submission], zygote: object, timeout: float, memory_limit: int):
+    from grader.grading import Grader
+    from grader.results import Report
+
+    grader = Grader(exercises, zygote, timeout=timeout, memory_mb=memory_limit)  # type: ignore[arg-type]
+    return Report([grader.grade(submission) for submission in submissions])
+
+
+@main.command("list")
+@_plugin_option
+def list_exercises(plugins: tuple[str, ...]) -> None:
+    """List the exercises: id, stub file, points and the functions each asks for."""
+    for exercise in _exercises(plugins).values():
+        functions = ", ".join(exercise.function_names)
+        click.echo(f"{exercise.id:<10} {exercise.filename:<16} {exercise.max_score:g} pts  {functions}")

@@ -1,0 +1,178 @@
+"""Comparisons that explain themselves.
+
+Each ``expect_*`` function returns quietly when the student's value is right and otherwise
+raises :class:`~grader.exercise.CheckFailure` whose message says what was expected and what
+came back, in two or three short lines: the type, the shape or dtype, NaN or Inf and where,
+or the worst element with its absolute and relative error.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from grader.exercise import CheckFailure
+from grader.sandbox.wire import ModuleSnapshot, Opaque
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def describe(value: Any) -> str:
+    """A short description of any value that crossed the wire: what a student reads."""
+    if isinstance(value, torch.Tensor):
+        return f"a {dtype_name(value.dtype)} tensor of shape {list(value.shape)}"
+    if isinstance(value, Opaque):
+        shape = f" of shape {list(value.shape)}" if value.shape is not None else ""
+        return f"a {value.type_name}{shape}"
+    if isinstance(value, ModuleSnapshot):
+        return f"a {value.type_name} module"
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return f"the bool {value}"
+    if isinstance(value, (int, float)):
+        return f"the {type(value).__name__} {value:g}" if isinstance(value, float) else f"the int {value}"
+    if isinstance(value, (list, tuple)):
+        kinds = sorted({type(v).__name__ for v in value})
+        inner = f" of {'/'.join(kinds)}" if kinds else ""
+        return f"a {type(value).__name__} of {len(value)} item{'s' if len(value) != 1 else ''}{inner}"
+    return f"a {type(value).__name__}"
+
+
+def _index(flat_index: int, shape: torch.Size) -> list[int]:
+    index = []
+    for size in reversed(shape):
+        index.append(flat_index % size)
+        flat_index //= size
+    return list(reversed(index))
+
+
+def expect_tensor(
+    got: Any, *, what: str, shape: tuple[int, ...] | list[int] | None = None, dtype: torch.dtype | None = None
+) -> torch.Tensor:
+    """``got`` must be a tensor (of ``shape`` and ``dtype`` where given); returns it."""
+    if not isinstance(got, torch.Tensor):
+        raise CheckFailure(f"{what} should return a torch.Tensor, but it returned {describe(got)}.")
+    if shape is not None and list(got.shape) != list(shape):
+        message = f"{what} should have shape {list(shape)}, but it has shape {list(got.shape)}."
+        if got.dim() == len(shape) >= 2 and list(got.shape) == list(reversed(list(shape))):
+            message += " It looks transposed."
+        raise CheckFailure(message)
+    if dtype is not None and got.dtype != dtype:
+        raise CheckFailure(f"{what} should be {dtype_name(dtype)}, but it is {dtype_name(got.dtype)}.")
+    return got
+
+
+def expect_finite(got: torch.Tensor, *, what: str) -> None:
+    """Every element of ``got`` must be finite."""
+    finite = torch.isfinite(got)
+    if bool(finite.all()):
+        return
+    bad = (~finite).reshape(-1).nonzero()[0].item()
+    value = got.reshape(-1)[bad].item()
+    count = int((~finite).sum())
+    raise CheckFailure(
+        f"{what} contains {count} non-finite value{'s' if count != 1 else ''}: "
+        f"the first is {value} at index {_index(bad, got.shape)}."
+    )
+
+
+def expect_close(
+    got: Any,
+    expected: torch.Tensor,
+    *,
+    what: str,
+    rtol: float,
+    atol: float,
+    check_dtype: bool = True,
+) -> torch.Tensor:
+    """``got`` must be a tensor like ``expected`` (shape, dtype) and close to it element-wise.
+
+    Closeness is ``|got - expected| <= atol + rtol * |expected|``, computed in float64.
+    """
+    got = expect_tensor(got, what=what, shape=tuple(expected.shape), dtype=expected.dtype if check_dtype else None)
+    got64 = got.detach().to(torch.float64)
+    expected64 = expected.detach().to(torch.float64)
+    expected_finite = torch.isfinite(expected64)
+    got_bad = ~torch.isfinite(got64) & expected_finite
+    if bool(got_bad.any()):
+        bad = got_bad.reshape(-1).nonzero()[0].item()
+        count = int(got_bad.sum())
+        raise CheckFailure(
+            f"{what} contains {count} non-finite value{'s' if count != 1 else ''} where finite ones are expected: "
+            f"at index {_index(bad, got.shape)} it gave {got64.reshape(-1)[bad].item()} instead of "
+            f"{expected64.reshape(-1)[bad].item():.6g}."
+        )
+    # Where the expectation itself is infinite, the student's value must be the same infinity.
+    mismatch_inf = ~expected_finite & (got64 != expected64)
+    error = torch.where(expected_finite, (got64 - expected64).abs(), torch.zeros_like(got64))
+    allowed = atol + rtol * expected64.abs().nan_to_num(posinf=0.0, neginf=0.0)
+    excess = torch.where(mismatch_inf, torch.full_like(error, math.inf), error - allowed)
+    if got64.numel() == 0 or bool((excess <= 0).all()):
+        return got
+    worst = int(excess.reshape(-1).argmax())
+    g = got64.reshape(-1)[worst].item()
+    e = expected64.reshape(-1)[worst].item()
+    abs_error = abs(g - e) if math.isfinite(e) else math.inf
+    rel_error = abs_error / abs(e) if e not in (0.0,) and math.isfinite(e) else math.inf
+    count = int((excess > 0).sum())
+    message = (
+        f"{what} is off at {count} of {got64.numel()} element{'s' if got64.numel() != 1 else ''}. "
+        f"Worst at index {_index(worst, got.shape)}: got {g:.6g}, expected {e:.6g} "
+        f"(error {abs_error:.3g}, relative {rel_error:.3g}; allowed {atol:g} + {rtol:g}·|expected|)."
+    )
+    relation = _relation(got64, expected64)
+    if relation:
+        message += f" Your values look like the expected ones {relation}."
+    raise CheckFailure(message)
+
+
+def _relation(got: torch.Tensor, expected: torch.Tensor) -> str | None:
+    """A constant factor or offset between got and expected, when there clearly is one."""
+    finite = torch.isfinite(got) & torch.isfinite(expected)
+    if int(finite.sum()) < 2:
+        return None
+    g, e = got[finite], expected[finite]
+    scale = float(e.abs().max())
+    if scale == 0:
+        return None
+    nonzero = e.abs() > 1e-6 * scale
+    if int(nonzero.sum()) >= 2:
+        ratios = g[nonzero] / e[nonzero]
+        ratio = float(ratios.median())
+        if abs(ratio - 1) > 1e-3 and bool(((ratios - ratio).abs() <= 1e-3 * max(1.0, abs(ratio))).all()):
+            return f"times {ratio:.4g}"
+    offsets = g - e
+    offset = float(offsets.median())
+    if abs(offset) > 1e-6 * scale and bool(((offsets - offset).abs() <= 1e-4 * max(scale, abs(offset))).all()):
+        return f"plus {offset:.4g}"
+    return None
+
+
+def expect_int(got: Any, expected: int, *, what: str) -> int:
+    """``got`` must be a plain int equal to ``expected`` (a bool does not count)."""
+    if isinstance(got, bool) or not isinstance(got, int):
+        raise CheckFailure(f"{what} should return an int, but it returned {describe(got)}.")
+    if got != expected:
+        raise CheckFailure(f"{what} should be {expected}, but it returned {got}.")
+    return got
+
+
+def expect_number(got: Any, expected: float, *, what: str, rtol: float = 1e-6, atol: float = 0.0) -> float:
+    """``got`` must be a real number (int or float) close to ``expected``."""
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        raise CheckFailure(f"{what} should return a float, but it returned {describe(got)}.")
+    if not math.isfinite(got) or abs(got - expected) > atol + rtol * abs(expected):
+        raise CheckFailure(f"{what} should be {expected:.6g}, but it returned {got:.6g}.")
+    return float(got)
+
+
+def expect_tuple(got: Any, length: int, *, what: str) -> tuple:
+    """``got`` must be a tuple (or list) of ``length`` items; returns it as a tuple."""
+    if not isinstance(got, (tuple, list)) or len(got) != length:
+        raise CheckFailure(f"{what} should return a tuple of {length} items, but it returned {describe(got)}.")
+    return tuple(got)

@@ -1,0 +1,164 @@
+"""Grading one submission: load it in a student process, pick its exercises, run the checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from grader.exercise import Check, CheckFailure, Exercise
+from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.sandbox.student_process import StudentProcess, StudentProcessError
+from grader.sandbox.zygote import Zygote
+from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, student_error_message
+from grader.submission import SourceFile, Submission
+
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_MEMORY_MB = 4096
+
+
+@dataclass
+class LoadedSubmission:
+    """What the student process found in a submission's files."""
+
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    # Functions that a file names but which could not be loaded, with the reason.
+    unavailable: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+class Grader:
+    """Grades submissions against a set of exercises, one student process per submission."""
+
+    def __init__(
+        self,
+        exercises: Iterable[Exercise],
+        zygote: Zygote,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ) -> None:
+        self.exercises = list(exercises)
+        self.zygote = zygote
+        self.timeout = timeout
+        self.memory_bytes = memory_mb * 1024 * 1024
+        self.reference = ReferenceSolution(self.exercises)
+        self.spec_names = [name for e in self.exercises for name in e.function_names]
+
+    def grade(self, submission: Submission) -> SubmissionResult:
+        """Grade every exercise whose functions the submission defines."""
+        with StudentProcess(self.zygote, timeout=self.timeout, memory_bytes=self.memory_bytes) as process:
+            loaded = self._load(process, submission)
+            chosen = [e for e in self.exercises if self._attempted(e, loaded)]
+            result = SubmissionResult(path=submission.path)
+            if loaded.problems:
+                result.error = " ".join(loaded.problems)
+            if not chosen:
+                if not loaded.problems:
+                    expected = ", ".join(self._expected_names(submission))
+                    result.error = f"{submission.path}: no exercise functions found (expected one of: {expected})."
+                return result
+            student = StudentSolution(chosen, process, loaded.functions)
+            for exercise in chosen:
+                result.exercises.append(self._grade_exercise(exercise, student, loaded))
+            return result
+
+    def _expected_names(self, submission: Submission) -> list[str]:
+        for exercise in self.exercises:
+            if any(f.stem.endswith(exercise.filename.removesuffix(".py")) for f in submission.files):
+                return list(exercise.function_names)
+        return self.spec_names
+
+    def _attempted(self, exercise: Exercise, loaded: LoadedSubmission) -> bool:
+        names = exercise.function_names
+        return any(n in loaded.functions or n in loaded.unavailable for n in names)
+
+    def _load(self, process: StudentProcess, submission: Submission) -> LoadedSubmission:
+        loaded = LoadedSubmission()
+        for file in submission.files:
+            if file.problem:
+                loaded.problems.append(file.problem)
+                self._mark_unavailable(loaded, file, file.problem)
+                continue
+            request = {
+                "op": "load",
+                "path": file.path,
+                "module": file.module,
+                "source": file.source,
+                "directory": file.directory,
+                "names": self.spec_names,
+            }
+            try:
+                reply = process.request(request)
+            except StudentProcessError as error:
+                reason = f"{file.path} could not be loaded: {error.message}."
+                loaded.problems.append(reason)
+                self._mark_unavailable(loaded, file, reason)
+                continue
+            if not reply.document["ok"]:
+                reason = _load_error_message(file, reply.document.get("error"))
+                loaded.problems.append(reason)
+                self._mark_unavailable(loaded, file, reason)
+                continue
+            process.remember(request)
+            found = reply.document.get("functions")
+            for name, info in (found.items() if isinstance(found, dict) else []):
+                if name in self.spec_names and isinstance(info, dict):
+                    params = info.get("params")
+                    valid = isinstance(params, list) and all(
+                        isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("kind"), str)
+                        for p in params
+                    )
+                    loaded.functions[name] = FunctionInfo(name, file.path, params if valid else None)
+                    loaded.unavailable.pop(name, None)
+        return loaded
+
+    def _mark_unavailable(self, loaded: LoadedSubmission, file: SourceFile, reason: str) -> None:
+        names = set(file.names)
+        for exercise in self.exercises:
+            if file.stem.endswith(exercise.filename.removesuffix(".py")):
+                names.update(exercise.function_names)
+        for name in names & set(self.spec_names):
+            if name not in loaded.functions:
+                loaded.unavailable[name] = reason
+
+    def _grade_exercise(self, exercise: Exercise, student: StudentSolution, loaded: LoadedSubmission) -> ExerciseResult:
+        result = ExerciseResult(name=exercise.id, title=exercise.title)
+        noted: set[str] = set()
+        for check in exercise.checks:
+            outcome = self._run_check(check, student, loaded)
+            note = student.notes.get(check.function)
+            if note and check.function not in noted:
+                noted.add(check.function)
+                result.notes.append(note)
+                outcome.message = f"{outcome.message} {note}".strip()
+            result.checks.append(outcome)
+        return result
+
+    def _run_check(self, check: Check, student: StudentSolution, loaded: LoadedSubmission) -> CheckResult:
+        def failed(message: str, hint: str | None = None) -> CheckResult:
+            return CheckResult(check.name, check.description, False, 0, check.points, message, hint)
+
+        if check.function not in loaded.functions:
+            reason = loaded.unavailable.get(check.function)
+            if reason:
+                return failed(f"{check.function} could not be checked: {reason}")
+            return failed(f"{check.function} is not defined in your submission.")
+        try:
+            check.run(student, self.reference)
+        except CheckFailure as failure:
+            return failed(failure.message, failure.hint)
+        except Exception as error:  # noqa: BLE001 - one broken check must not stop the class
+            return failed(f"the grader could not finish this check ({type(error).__name__}: {error}).")
+        return CheckResult(check.name, check.description, True, check.points, check.points, "")
+
+
+def _load_error_message(file: SourceFile, error: object) -> str:
+    """What went wrong while the student's file was being imported."""
+    message = student_error_message("", f"importing {file.path}", error)
+    if isinstance(error, dict) and error.get("type") == "SystemExit":
+        message = f"{file.path} stopped while being imported: {error.get('message')}"
+        where = error.get("where")
+        if isinstance(where, dict) and type(where.get("line")) is int:
+            message += f" at line {where['line']}"
+        message += ". Remove top-level code that exits."
+    return message if message.endswith(".") or message.endswith(")") else message + "."

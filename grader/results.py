@@ -1,0 +1,116 @@
+"""The plain data of a grading run: what each check, exercise and submission scored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _points(value: float) -> float | int:
+    """Points as JSON shows them: 10, not 10.0; 2.5 stays 2.5."""
+    return int(value) if float(value).is_integer() else round(float(value), 4)
+
+
+@dataclass
+class CheckResult:
+    """One check's outcome. ``message`` says what happened; ``hint`` what to try (or None)."""
+
+    name: str
+    description: str
+    passed: bool
+    score: float
+    max_score: float
+    message: str = ""
+    hint: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "passed": self.passed,
+            "score": _points(self.score),
+            "max_score": _points(self.max_score),
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass
+class ExerciseResult:
+    """One exercise's checks; ``notes`` are remarks that cost no points."""
+
+    name: str
+    title: str
+    checks: list[CheckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.checks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.max_score for c in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "score": _points(self.score),
+            "max_score": _points(self.max_score),
+            "checks": [c.to_json() for c in self.checks],
+        }
+
+
+@dataclass
+class SubmissionResult:
+    """One submission. ``error`` is set when part or all of it could not be graded."""
+
+    path: str
+    exercises: list[ExerciseResult] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def score(self) -> float:
+        return sum(e.score for e in self.exercises)
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.max_score for e in self.exercises)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "score": _points(self.score),
+            "max_score": _points(self.max_score),
+            "error": self.error,
+            "exercises": [e.to_json() for e in self.exercises],
+        }
+
+
+@dataclass
+class Report:
+    """A whole run: every submission graded."""
+
+    submissions: list[SubmissionResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(s.score for s in self.submissions)
+
+    @property
+    def max_score(self) -> float:
+        return sum(s.max_score for s in self.submissions)
+
+    @property
+    def graded_anything(self) -> bool:
+        return any(s.exercises for s in self.submissions)
+
+    @property
+    def full_marks(self) -> bool:
+        return all(e.score >= e.max_score for s in self.submissions for e in s.exercises)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "score": _points(self.score),
+            "max_score": _points(self.max_score),
+            "submissions": [s.to_json() for s in self.submissions],
+        }

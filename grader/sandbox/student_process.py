@@ -1,0 +1,149 @@
+"""The grader's handle on one student process: load files, call functions, enforce limits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from grader.sandbox import wire
+from grader.sandbox.zygote import Zygote, describe_status
+
+
+class StudentProcessError(Exception):
+    """The student process could not answer: it timed out, crashed, exited or misbehaved."""
+
+    def __init__(self, message: str, *, fatal: bool = True) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fatal = fatal
+
+
+@dataclass
+class Reply:
+    """A validated reply: the decoded document and per-tensor metadata."""
+
+    document: dict
+    message: wire.Message
+
+
+class StudentProcess:
+    """One forked student process, restarted on demand after it dies."""
+
+    def __init__(self, zygote: Zygote, *, timeout: float, memory_bytes: int) -> None:
+        self.zygote = zygote
+        self.timeout = timeout
+        self.memory_bytes = memory_bytes
+        self.pid: int | None = None
+        self.sock: socket.socket | None = None
+        self.output = tempfile.TemporaryFile()
+        # Requests replayed into a fresh process after one died (the files loaded so far).
+        self.setup: list[dict] = []
+
+    @property
+    def alive(self) -> bool:
+        return self.pid is not None
+
+    def remember(self, request: dict) -> None:
+        """Replay ``request`` whenever the process has to be started again."""
+        self.setup.append(request)
+
+    def _ensure_started(self) -> None:
+        if self.pid is not None:
+            return
+        self.pid, self.sock = self.zygote.spawn(self.output.fileno(), self.memory_bytes)
+        for request in self.setup:
+            self.request(request)
+
+    def request(self, message: dict, *, timeout: float | None = None) -> Reply:
+        """Send one request and wait for its reply within the time limit."""
+        self._ensure_started()
+        assert self.sock is not None
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        try:
+            self.sock.settimeout(limit)
+            wire.send(self.sock, wire.encode(message))
+            # A reply arriving in pieces must still arrive before the deadline.
+            data = self._receive_before(deadline)
+        except (TimeoutError, socket.timeout):
+            self._end(killed=True)
+            raise StudentProcessError(f"it did not finish within {limit:g} s (is there an endless loop?)") from None
+        except (EOFError, ConnectionError, BrokenPipeError, OSError):
+            status = self._end(killed=False)
+            raise StudentProcessError(self._death_message(status)) from None
+        except wire.WireError as error:
+            self._end(killed=True)
+            raise StudentProcessError(f"the student process sent a reply the grader cannot read ({error})") from None
+        try:
+            decoded = wire.decode(data)
+        except wire.WireError as error:
+            self._end(killed=True)
+            raise StudentProcessError(f"the student process sent a reply the grader cannot read ({error})") from None
+        if type(decoded.value) is not dict or type(decoded.value.get("ok")) is not bool:
+            self._end(killed=True)
+            raise StudentProcessError("the student process sent a reply the grader cannot read")
+        return Reply(decoded.value, decoded)
+
+    def _receive_before(self, deadline: float) -> bytes:
+        assert self.sock is not None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        self.sock.settimeout(remaining)
+        return wire.receive(self.sock)
+
+    def _death_message(self, status: int | None) -> str:
+        message = describe_status(status)
+        if status is not None and os.WIFEXITED(status):
+            message = f"it ended the process (os._exit or a crash): {message}"
+        tail = self.output_tail()
+        if tail:
+            message += f"; its last output: {tail}"
+        return message
+
+    def output_tail(self, limit: int = 160) -> str:
+        """The last line the student process printed (to stdout or stderr)."""
+        try:
+            self.output.seek(0, os.SEEK_END)
+            size = self.output.tell()
+            self.output.seek(max(0, size - 4096))
+            lines = [line for line in self.output.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        except OSError:
+            return ""
+        return wire.clean_text(lines[-1].strip(), limit) if lines else ""
+
+    def _end(self, *, killed: bool) -> int | None:
+        if self.pid is None:
+            return None
+        pid, self.pid = self.pid, None
+        if killed:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        return self.zygote.reap(pid)
+
+    def close(self) -> None:
+        """Stop the process (politely, then for sure) and release its resources."""
+        if self.pid is not None and self.sock is not None:
+            try:
+                self.sock.settimeout(0.5)
+                wire.send(self.sock, wire.encode({"op": "stop"}))
+            except OSError:
+                pass
+        self._end(killed=True)
+        self.output.close()
+
+    def __enter__(self) -> StudentProcess:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()

@@ -1,0 +1,226 @@
+"""The student process: loads a submission's files and calls its functions on request.
+
+This module runs on the untrusted side of the boundary. It holds no expected values, no
+comparison and no score: it receives the inputs of a call and sends back what came out. It
+may be tampered with by the code it runs, which is why the grader validates every reply.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import random
+import resource
+import socket
+import sys
+import traceback
+import types
+from typing import Any
+
+import torch
+
+from grader.sandbox import wire
+
+
+class LinearClassifier(torch.nn.Module):
+    """The model handed to a student's training function: one linear layer named ``layer``."""
+
+    def __init__(self, n_inputs: int, n_outputs: int) -> None:
+        super().__init__()
+        self.layer = torch.nn.Linear(n_inputs, n_outputs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x)
+
+
+def materialize(snapshot: wire.ModuleSnapshot) -> torch.nn.Module:
+    """Turn a module snapshot sent by the grader back into a module."""
+    weight = snapshot.state["layer.weight"]
+    model = LinearClassifier(weight.shape[1], weight.shape[0])
+    model.load_state_dict(snapshot.state)
+    return model
+
+
+def _prepare_arguments(values: list) -> list:
+    return [materialize(v) if isinstance(v, wire.ModuleSnapshot) else v for v in values]
+
+
+def _where(error: BaseException, files: set[str]) -> dict | None:
+    """The innermost frame of the traceback that lies in the student's files."""
+    frames = traceback.extract_tb(error.__traceback__)
+    for frame in reversed(frames):
+        if frame.filename in files:
+            return {"file": frame.filename, "line": frame.lineno, "code": (frame.line or "")[:200]}
+    if isinstance(error, SyntaxError) and error.filename in files:
+        return {"file": error.filename, "line": error.lineno or 0, "code": (error.text or "").strip()[:200]}
+    return None
+
+
+def _describe_error(error: BaseException, files: set[str]) -> dict:
+    if isinstance(error, SystemExit):
+        message = f"it called sys.exit({error.code!r})" if error.code is not None else "it called sys.exit()"
+    elif isinstance(error, KeyboardInterrupt):
+        message = "it raised KeyboardInterrupt"
+    else:
+        try:
+            message = str(error)
+        except Exception:
+            message = ""
+    return {
+        "type": type(error).__name__,
+        "message": message[:2000],
+        "where": _where(error, files),
+    }
+
+
+def _signature(function: Any) -> list | None:
+    try:
+        target = function.__init__ if inspect.isclass(function) else function
+        parameters = list(inspect.signature(target).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if inspect.isclass(function) and parameters:
+        parameters = parameters[1:]
+    return [
+        {"name": p.name, "kind": p.kind.name, "has_default": p.default is not inspect.Parameter.empty}
+        for p in parameters
+    ]
+
+
+class StudentServer:
+    """Serves load and call requests on one socket until told to stop."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.modules: dict[str, types.ModuleType] = {}
+        self.functions: dict[str, Any] = {}
+        self.files: set[str] = set()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request = wire.decode(wire.receive(self.sock)).value
+            except (EOFError, OSError):
+                return
+            op = request.get("op")
+            if op == "stop":
+                return
+            handler = {"load": self.load, "call": self.call}.get(op)
+            reply = handler(request) if handler else {"ok": False, "error": {"type": "Protocol", "message": "unknown op"}}
+            wire.send(self.sock, wire.encode(reply))
+
+    # -- loading ---------------------------------------------------------------------
+
+    def load(self, request: dict) -> dict:
+        """Execute one file of the submission and report which exercise names it binds."""
+        path, module_name, source = request["path"], request["module"], request["source"]
+        self.files.add(path)
+        directory = request.get("directory")
+        if directory and directory not in sys.path:
+            sys.path.insert(0, directory)
+        module = types.ModuleType(module_name)
+        module.__file__ = path
+        sys.modules[module_name] = module
+        _seed(0)
+        try:
+            code = compile(source, path, "exec", dont_inherit=True)
+            exec(code, module.__dict__)
+        except BaseException as error:  # noqa: BLE001 - anything the student's file does is reported
+            sys.modules.pop(module_name, None)
+            return {"ok": False, "error": _describe_error(error, self.files)}
+        self.modules[module_name] = module
+        provided = _provided_objects()
+        found = {}
+        for name in request["names"]:
+            obj = module.__dict__.get(name)
+            if obj is None or not callable(obj) or any(obj is p for p in provided):
+                continue
+            self.functions[name] = obj
+            found[name] = {"params": _signature(obj)}
+        return {"ok": True, "functions": found}
+
+    # -- calling ---------------------------------------------------------------------
+
+    def call(self, request: dict) -> dict:
+        function = self.functions.get(request["function"])
+        if function is None:
+            return {"ok": False, "error": {"type": "NameError", "message": "not defined", "where": None}}
+        args = _prepare_arguments(request.get("args", []))
+        kwargs = dict(zip(request.get("kwargs", {}).keys(), _prepare_arguments(list(request.get("kwargs", {}).values()))))
+        grad = request.get("grad")
+        grad_inputs = []
+        if grad:
+            for index in grad["wrt"]:
+                args[index] = args[index].detach().clone().requires_grad_(True)
+                grad_inputs.append(args[index])
+        _seed(request.get("seed", 0))
+        try:
+            result = function(*args, **kwargs)
+            method = request.get("method")
+            instance = None
+            if method is not None:
+                instance = result
+                result = getattr(instance, method["name"])(*_prepare_arguments(method["args"]))
+            reply: dict = {"ok": True, "value": result, "args_after": args}
+            if instance is not None:
+                reply["instance"] = instance
+            if grad:
+                reply["grads"] = _gradients(result, grad_inputs, grad["cotangent"])
+            return reply
+        except BaseException as error:  # noqa: BLE001
+            return {"ok": False, "error": _describe_error(error, self.files)}
+
+
+def _gradients(result: Any, inputs: list, cotangent: torch.Tensor) -> Any:
+    if not isinstance(result, torch.Tensor) or not result.requires_grad:
+        return None
+    # A scalar objective: torch.autograd.grad with an explicit output gradient imports sympy (~0.5 s).
+    objective = (result * cotangent.reshape(result.shape).to(result.dtype)).sum()
+    return list(torch.autograd.grad(objective, inputs, allow_unused=True))
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _provided_objects() -> list:
+    """Objects the grader gives students (imported, not written by them)."""
+    module = sys.modules.get("grader.student")
+    return list(vars(module).values()) if module else []
+
+
+def _vm_size_bytes() -> int:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def limit_memory(extra_bytes: int) -> None:
+    """Cap the address space at what torch already mapped plus ``extra_bytes``."""
+    if extra_bytes <= 0:
+        return
+    limit = _vm_size_bytes() + extra_bytes
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        pass
+
+
+def run(sock: socket.socket, output_fd: int, memory_bytes: int) -> None:
+    """Entry point of a freshly forked student process."""
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.close(output_fd)
+    sys.stdin = open(os.devnull)
+    torch.set_num_threads(1)
+    import grader.student  # noqa: F401  - so the provided helpers are recognised as not the student's
+
+    limit_memory(memory_bytes)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
+    StudentServer(sock).serve()

@@ -1,0 +1,152 @@
+"""The warm parent: imports torch once, then forks one student process per request.
+
+The zygote is forked from the grader before the grader loads any exercise, reference or
+expected value, and before torch has run a single operation (so no thread pool or CUDA state
+is inherited). Forking a child from it costs milliseconds instead of the seconds that a fresh
+interpreter needs to import torch.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import socket
+import sys
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the process that forked it dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def describe_status(status: int | None, *, killed_by_us: bool = False) -> str:
+    """Say in words how a student process ended."""
+    if status is None:
+        return "the process ended"
+    if os.WIFEXITED(status):
+        return f"the process exited with status {os.WEXITSTATUS(status)}"
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number == signal.SIGKILL and not killed_by_us:
+            return "the process was killed (SIGKILL), most likely for using too much memory"
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        if number == signal.SIGSEGV:
+            return "the process crashed (segmentation fault)"
+        return f"the process was stopped by {name}"
+    return "the process ended"
+
+
+class Zygote:
+    """Handle, in the grader's process, on the warm parent."""
+
+    def __init__(self, pid: int, control: socket.socket) -> None:
+        self.pid = pid
+        self.control = control
+
+    @classmethod
+    def start(cls) -> Zygote:
+        """Import torch and torchaudio, then fork the warm parent."""
+        import torch  # noqa: F401 - the expensive import that every student process shares
+        import torchaudio  # noqa: F401
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the zygote
+            ours.close()
+            code = 0
+            try:
+                _serve(theirs)
+            except BaseException:  # noqa: BLE001 - the zygote must never unwind into the grader's code
+                code = 1
+            os._exit(code)
+        theirs.close()
+        return cls(pid, ours)
+
+    def _request(self, message: dict, fds: list[int] | None = None) -> dict:
+        data = json.dumps(message).encode()
+        if fds:
+            socket.send_fds(self.control, [data], fds)
+        else:
+            self.control.send(data)
+        reply = self.control.recv(4096)
+        if not reply:
+            raise RuntimeError("the grader's warm parent process is gone")
+        return json.loads(reply)
+
+    def spawn(self, output_fd: int, memory_bytes: int) -> tuple[int, socket.socket]:
+        """Fork a student process; returns its pid and the socket to talk to it."""
+        ours, theirs = socket.socketpair()
+        try:
+            reply = self._request({"op": "spawn", "memory": memory_bytes}, [theirs.fileno(), output_fd])
+        finally:
+            theirs.close()
+        return reply["pid"], ours
+
+    def reap(self, pid: int) -> int | None:
+        """Wait for a student process that has ended or been killed; returns its wait status."""
+        return self._request({"op": "reap", "pid": pid}).get("status")
+
+    def close(self) -> None:
+        """Stop the warm parent (it also stops by itself when this process exits)."""
+        try:
+            self.control.close()
+            os.waitpid(self.pid, 0)
+        except (OSError, ChildProcessError):
+            pass
+
+
+def _serve(control: socket.socket) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    from grader.sandbox import lazy_dynamo, student_side  # noqa: F401 - loaded once, shared by every child
+
+    lazy_dynamo.install()
+    while True:
+        message, fds, _flags, _addr = socket.recv_fds(control, 4096, 2)
+        if not message:
+            return
+        request = json.loads(message)
+        if request["op"] == "spawn":
+            sock_fd, output_fd = fds
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                _become_student(sock_fd, output_fd, request["memory"])
+            os.close(sock_fd)
+            os.close(output_fd)
+            control.send(json.dumps({"pid": pid}).encode())
+        elif request["op"] == "reap":
+            for fd in fds:
+                os.close(fd)
+            try:
+                _pid, status = os.waitpid(request["pid"], 0)
+            except ChildProcessError:
+                status = None
+            control.send(json.dumps({"status": status}).encode())
+
+
+def _become_student(sock_fd: int, output_fd: int, memory_bytes: int) -> None:
+    code = 0
+    try:
+        _die_with_parent()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        from grader.sandbox import student_side
+
+        student_side.run(socket.socket(fileno=sock_fd), output_fd, memory_bytes)
+    except BaseException:  # noqa: BLE001
+        code = 70
+    finally:
+        os._exit(code)

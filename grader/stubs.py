@@ -1,0 +1,129 @@
+"""Student stubs, generated from the exercises' specs so that the two never drift apart.
+
+``python -m grader.stubs [DIRECTORY]`` (re)writes ``exercises/NN_name.py`` for every exercise
+of every installed pack; ``--check`` only reports stubs that are out of date.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Callable
+
+from grader.exercise import Exercise
+
+
+def _annotation(annotation: Any) -> str:
+    if isinstance(annotation, str):
+        return annotation
+    if isinstance(annotation, type):
+        return annotation.__qualname__
+    return repr(annotation).replace("typing.", "")
+
+
+def render_signature(function: Callable, *, skip_self: bool = False) -> str:
+    """``(x: Tensor, dim: int = -1) -> Tensor`` as written in the spec's source."""
+    signature = inspect.signature(function)
+    parts = []
+    for index, parameter in enumerate(signature.parameters.values()):
+        if skip_self and index == 0:
+            parts.append(parameter.name)
+            continue
+        text = parameter.name
+        if parameter.annotation is not parameter.empty:
+            text += f": {_annotation(parameter.annotation)}"
+            if parameter.default is not parameter.empty:
+                text += f" = {parameter.default!r}"
+        elif parameter.default is not parameter.empty:
+            text += f"={parameter.default!r}"
+        parts.append(text)
+    result = f"({', '.join(parts)})"
+    if signature.return_annotation is not signature.empty:
+        result += f" -> {_annotation(signature.return_annotation)}"
+    return result
+
+
+def _docstring(doc: str | None, indent: str) -> str:
+    body = inspect.cleandoc(doc or "")
+    if not body:
+        return ""
+    return textwrap.indent(f'"""{body}\n"""', indent) + "\n"
+
+
+def _render_function(function: Callable, indent: str = "", *, is_method: bool = False) -> str:
+    header = f"{indent}def {function.__name__}{render_signature(function, skip_self=is_method)}:\n"
+    return header + _docstring(function.__doc__, indent + "    ") + f"{indent}    raise NotImplementedError\n"
+
+
+def _render_class(cls: type) -> str:
+    bases = ", ".join(f"{b.__module__.replace('torch.nn.modules.module', 'torch.nn')}.{b.__qualname__}" for b in cls.__bases__)
+    text = f"class {cls.__name__}({bases}):\n" + _docstring(cls.__doc__, "    ")
+    for name, member in vars(cls).items():
+        if inspect.isfunction(member):
+            text += "\n" + _render_function(member, "    ", is_method=True)
+    return text
+
+
+def render_stub(exercise: Exercise) -> str:
+    """The complete text of an exercise's student stub."""
+    parts = [
+        f'"""Exercise {exercise.filename.split("_")[0]}: {exercise.title}.\n\n'
+        f"Fill in the function{'s' if len(exercise.functions) > 1 else ''} below, then run:\n\n"
+        f"    grade exercises/{exercise.filename}\n"
+        '"""\n',
+    ]
+    if exercise.stub_header:
+        parts.append(exercise.stub_header.rstrip("\n") + "\n")
+    for function in exercise.functions:
+        stub_class = getattr(function, "stub_class", None)
+        parts.append("\n\n" + (_render_class(stub_class) if stub_class else _render_function(function)))
+    return "".join(parts)
+
+
+def render_reference_submission(exercise: Exercise) -> str:
+    """A student-shaped file whose functions call the exercise's reference (for self-tests).
+
+    It has the spec's signatures and defaults, so the grader calls it exactly as it calls a
+    student's file.
+    """
+    module = exercise.reference.__name__
+    lines = [exercise.stub_header, f"import {module} as _reference", ""]
+    for function in exercise.functions:
+        names = ", ".join(inspect.signature(function).parameters)
+        lines.append(f"def {function.__name__}{render_signature(function)}:")
+        lines.append(f"    return _reference.{function.__name__}({names})")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_stubs(exercises: list[Exercise], directory: Path, *, check_only: bool = False) -> list[Path]:
+    """Write each exercise's stub into ``directory``; returns the files that changed (or would)."""
+    changed = []
+    for exercise in exercises:
+        path = directory / exercise.filename
+        text = render_stub(exercise)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            changed.append(path)
+            if not check_only:
+                path.write_text(text, encoding="utf-8")
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    from grader.plugins import load_exercises
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    check_only = "--check" in args
+    args = [a for a in args if a != "--check"]
+    directory = Path(args[0] if args else "exercises")
+    directory.mkdir(parents=True, exist_ok=True)
+    changed = write_stubs(list(load_exercises().values()), directory, check_only=check_only)
+    for path in changed:
+        print(f"{'out of date' if check_only else 'wrote'}: {path}")
+    return 1 if check_only and changed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,26 @@
+"""Working versions of what the lesson gives students, or builds on from earlier exercises.
+
+Student stubs import from here (``from grader.student import make_sine_wave``) so that each
+exercise can be done and graded alone. A student who defines one of these functions in
+their own file uses their own, and that earlier exercise is graded too.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+PITCHES = [440.0, 466.2, 493.8, 523.3, 554.4, 587.3, 622.3, 659.3, 698.5, 740.0, 784.0, 830.6]
+PITCH_NAMES = ["A", "Bb", "B", "C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab"]
+
+
+def make_sine_wave(freq: float, amp: float, dur: float, sr: int = 16000) -> torch.Tensor:
+    """``amp * sin(2π · freq · n / sr)`` for ``int(dur * sr)`` samples, float32."""
+    n = torch.arange(int(dur * sr), dtype=torch.float64)
+    return (amp * torch.sin(2 * math.pi * freq * n / sr)).to(torch.float32)
+
+
+def make_white_noise(amp: float, dur: float, sr: int = 16000) -> torch.Tensor:
+    """Gaussian noise with standard deviation ``amp`` for ``int(dur * sr)`` samples, float32."""
+    return torch.randn(int(dur * sr)) * amp

@@ -1,0 +1,106 @@
+"""Turn a path (a ``.py`` file or a directory of them) into the sources of one submission.
+
+Reading and parsing happen here, in the grader's process, without running anything: a
+syntax error or undecodable bytes are found with their file and line before the student
+process ever sees the file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SubmissionError(Exception):
+    """Nothing in this path can be graded; the message is one line for the user."""
+
+
+@dataclass
+class SourceFile:
+    """One file of a submission. ``problem`` is set when it cannot be run at all."""
+
+    path: str
+    module: str
+    source: str = ""
+    directory: str = ""
+    problem: str | None = None
+    names: frozenset[str] = frozenset()
+
+    @property
+    def stem(self) -> str:
+        return Path(self.path).stem
+
+
+@dataclass
+class Submission:
+    """A student's submission: a display path and its source files."""
+
+    path: str
+    files: list[SourceFile] = field(default_factory=list)
+
+
+def _module_name(path: Path) -> str:
+    # Prefixed so that a student's ``torch.py`` or ``grader.py`` cannot replace a real module.
+    return "student_" + re.sub(r"\W", "_", path.stem)
+
+
+def top_level_names(tree: ast.Module) -> frozenset[str]:
+    """Names a module binds at top level by ``def``, ``class``, assignment or import."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name != "*":
+                    names.add(alias.asname or alias.name.split(".")[0])
+    return frozenset(names)
+
+
+def read_source(path: Path, shown: str) -> SourceFile:
+    """Read, decode and parse one file; problems are recorded, not raised."""
+    module = _module_name(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SubmissionError(f"{shown}: cannot read the file ({error.strerror or error}).") from None
+    directory = str(path.resolve().parent)
+    try:
+        source = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return SourceFile(
+            shown, module, directory=directory,
+            problem=f"{shown}, line {line}: the file is not valid UTF-8 text (byte {data[error.start]:#04x}); save it as UTF-8.",
+        )
+    try:
+        tree = ast.parse(source, filename=shown)
+    except SyntaxError as error:
+        where = f"{shown}, line {error.lineno}" if error.lineno else shown
+        code = (error.text or "").strip()
+        detail = f": `{code}`" if code else ""
+        return SourceFile(shown, module, source, directory, problem=f"{where}: SyntaxError: {error.msg}{detail}")
+    except (ValueError, RecursionError, MemoryError) as error:
+        return SourceFile(shown, module, source, directory, problem=f"{shown}: the file cannot be parsed ({error}).")
+    return SourceFile(shown, module, source, directory, names=top_level_names(tree))
+
+
+def load_submission(path: str) -> Submission:
+    """The submission at ``path``: one ``.py`` file, or every ``.py`` file of a directory."""
+    target = Path(path)
+    if not target.exists():
+        raise SubmissionError(f"{path}: no such file or directory.")
+    if target.is_dir():
+        files = sorted(p for p in target.iterdir() if p.suffix == ".py" and p.is_file())
+        if not files:
+            raise SubmissionError(f"{path}: the directory holds no .py files.")
+        return Submission(path, [read_source(p, str(p)) for p in files])
+    if target.suffix != ".py":
+        raise SubmissionError(f"{path}: not a Python file (.py) or a directory.")
+    return Submission(path, [read_source(target, path)])

@@ -1,0 +1,50 @@
+"""Shared fixtures: one warm parent for the whole run, and helpers to grade a source text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox.zygote import Zygote
+
+# Forked before this process runs any torch operation, as the `grade` command does.
+_ZYGOTE = Zygote.start()
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _ZYGOTE.close()
+
+
+@pytest.fixture(scope="session")
+def zygote() -> Zygote:
+    return _ZYGOTE
+
+
+@pytest.fixture(scope="session")
+def exercises():
+    from grader.plugins import load_exercises
+
+    return load_exercises()
+
+
+@pytest.fixture
+def grade_source(tmp_path, zygote, exercises):
+    """grade_source(text, filename=..., only=[ids], timeout=...) -> SubmissionResult."""
+    from grader.grading import Grader
+    from grader.submission import load_submission
+
+    def grade(source: str, filename: str = "submission.py", only=None, timeout: float = 5.0):
+        path = tmp_path / filename
+        path.write_text(source, encoding="utf-8")
+        chosen = [e for e in exercises.values() if not only or e.id in only]
+        return Grader(chosen, zygote, timeout=timeout).grade(load_submission(str(path)))
+
+    return grade
+
+
+def checks_of(result) -> dict:
+    """{check name: CheckResult} over every exercise of a SubmissionResult."""
+    return {c.name: c for e in result.exercises for c in e.checks}
