@@ -90,7 +90,10 @@ def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeo
 
     from grader.report import render_json, render_text
 
-    click.echo(render_json(report) if output_format == "json" else render_text(report), nl=output_format == "json")
+    if output_format == "json":
+        click.echo(render_json(report))
+    elif report.graded_anything:
+        click.echo(render_text(report), nl=False)
     if not report.graded_anything:
         reasons = [s.error for s in report.submissions if s.error]
         raise NothingGraded(reasons[0] if len(reasons) == 1 else "nothing could be graded: " + " ".join(reasons))
@@ -112,3 +115,7 @@ def list_exercises(plugins: tuple[str, ...]) -> None:
     for exercise in _exercises(plugins).values():
         functions = ", ".join(exercise.function_names)
         click.echo(f"{exercise.id:<10} {exercise.filename:<16} {exercise.max_score:g} pts  {functions}")
+
+
+if __name__ == "__main__":
+    main()

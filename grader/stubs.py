@@ -82,14 +82,31 @@ def render_stub(exercise: Exercise) -> str:
     return "".join(parts)
 
 
-def render_reference_submission(exercise: Exercise) -> str:
+def render_reference_submission(exercise: Exercise, exercises: list[Exercise] | None = None) -> str:
     """A student-shaped file whose functions call the exercise's reference (for self-tests).
 
     It has the spec's signatures and defaults, so the grader calls it exactly as it calls a
-    student's file.
+    student's file. Student processes may not import ``reference``, so the file carries the
+    source of the reference modules (of ``exercises``, in order, for those that build on
+    earlier ones) and loads them itself.
     """
-    module = exercise.reference.__name__
-    lines = [exercise.stub_header, f"import {module} as _reference", ""]
+    modules = [e.reference for e in (exercises or [exercise]) if e.reference is not None]
+    if exercise.reference not in modules:
+        modules.append(exercise.reference)
+    lines = [exercise.stub_header, "import sys as _sys", "import types as _types", ""]
+    lines += [
+        "def _load_reference(name, source):",
+        "    module = _types.ModuleType(name)",
+        "    _sys.modules[name] = module",
+        "    exec(compile(source, name.replace('.', '/') + '.py', 'exec'), module.__dict__)",
+        "    return module",
+        "",
+        "_load_reference('reference', '')",
+    ]
+    for module in modules:
+        lines.append(f"_load_reference({module.__name__!r}, {inspect.getsource(module)!r})")
+    lines.append(f"_reference = _sys.modules[{exercise.reference.__name__!r}]")
+    lines.append("")
     for function in exercise.functions:
         names = ", ".join(inspect.signature(function).parameters)
         lines.append(f"def {function.__name__}{render_signature(function)}:")

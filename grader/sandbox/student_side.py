@@ -212,6 +212,19 @@ def limit_memory(extra_bytes: int) -> None:
         pass
 
 
+HIDDEN_PACKAGES = ("reference", "grader.lesson", "grader.grading", "grader.solution")
+
+
+class _HiddenFromStudents:
+    """Meta-path finder that refuses to import the grader's solutions and checks here."""
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> Any:
+        if any(fullname == hidden or fullname.startswith(hidden + ".") for hidden in HIDDEN_PACKAGES):
+            raise ImportError(f"{fullname} is not available to submissions")
+        return None
+
+
 def run(sock: socket.socket, output_fd: int, memory_bytes: int) -> None:
     """Entry point of a freshly forked student process."""
     os.dup2(output_fd, 1)
@@ -221,6 +234,7 @@ def run(sock: socket.socket, output_fd: int, memory_bytes: int) -> None:
     torch.set_num_threads(1)
     import grader.student  # noqa: F401  - so the provided helpers are recognised as not the student's
 
+    sys.meta_path.insert(0, _HiddenFromStudents)
     limit_memory(memory_bytes)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
     StudentServer(sock).serve()

@@ -1,0 +1,132 @@
+"""The `grade` command as users meet it: exit codes, the JSON schema, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from grader.cli import main
+
+CORRECT = "import torch\n\ndef softmax(x, dim=-1):\n    e = torch.exp(x - x.amax(dim, keepdim=True))\n    return e / e.sum(dim, keepdim=True)\n"
+
+
+def grade(*args, cwd):
+    """Run the real command in a subprocess, as a student would."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd, env=env)
+
+
+def test_correct_file_exits_0_with_full_marks(tmp_path):
+    (tmp_path / "03_softmax.py").write_text(CORRECT)
+    run = grade("03_softmax.py", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Total: 10/10" in run.stdout
+    assert run.stderr == ""
+
+
+def test_untouched_stub_prints_zero_and_exits_1(tmp_path):
+    run = grade(str(REPO / "exercises" / "03_softmax.py"), cwd=tmp_path)
+    assert run.returncode == 1
+    assert "Total: 0/10" in run.stdout
+    assert "not implemented yet" in run.stdout
+
+
+def test_json_report_has_exactly_the_documented_schema(tmp_path):
+    (tmp_path / "03_softmax.py").write_text(CORRECT.replace("e / e.sum", "2 * e / e.sum"))
+    run = grade("03_softmax.py", "--format", "json", cwd=tmp_path)
+    assert run.returncode == 1
+    report = json.loads(run.stdout)
+    assert set(report) == {"score", "max_score", "submissions"}
+    (submission,) = report["submissions"]
+    assert set(submission) == {"path", "score", "max_score", "error", "exercises"}
+    (exercise,) = submission["exercises"]
+    assert set(exercise) == {"name", "score", "max_score", "checks"}
+    for check in exercise["checks"]:
+        assert set(check) == {"name", "passed", "score", "max_score", "message", "hint"}
+        assert isinstance(check["passed"], bool)
+    assert exercise["name"] == "softmax"
+    assert report["max_score"] == submission["max_score"] == exercise["max_score"] == 10
+    assert report["score"] == sum(c["score"] for c in exercise["checks"]) < 10
+
+
+def test_fake_report_printed_by_the_student_never_reaches_stdout(tmp_path):
+    (tmp_path / "03_softmax.py").write_text("print('Total: 10/10')\n\ndef softmax(x, dim=-1):\n    print('FAKE')\n    return x\n")
+    run = grade("03_softmax.py", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "FAKE" not in run.stdout + run.stderr
+    assert run.stdout.count("Total: 10/10") == 0
+
+
+def test_several_submissions_and_one_json_document(tmp_path):
+    (tmp_path / "a.py").write_text(CORRECT)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "03_softmax.py").write_text(CORRECT.replace("e / e.sum", "e / 2 / e.sum"))
+    run = grade("a.py", "b", "--format", "json", cwd=tmp_path)
+    report = json.loads(run.stdout)
+    assert [s["path"] for s in report["submissions"]] == ["a.py", "b"]
+    assert [s["score"] for s in report["submissions"]][0] == 10
+    assert report["submissions"][1]["score"] < 10
+    assert run.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("setup", "argument", "expected"),
+    [
+        (lambda p: None, "missing.py", "missing.py: no such file or directory."),
+        (lambda p: (p / "notes.txt").write_text("hi"), "notes.txt", "notes.txt: not a Python file (.py) or a directory."),
+        (lambda p: (p / "empty").mkdir(), "empty", "empty: the directory holds no .py files."),
+    ],
+    ids=["missing", "not-python", "empty-directory"],
+)
+def test_bad_paths_exit_2_with_one_line(tmp_path, monkeypatch, setup, argument, expected):
+    setup(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [argument])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [f"Error: {expected}"]
+
+
+def test_syntax_error_is_reported_with_file_and_line(tmp_path):
+    (tmp_path / "03_softmax.py").write_text("import torch\n\ndef softmax(x, dim=-1)\n    return x\n")
+    run = grade("03_softmax.py", cwd=tmp_path)
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "03_softmax.py, line 3: SyntaxError" in lines[0]
+    assert "Traceback" not in run.stderr
+
+
+def test_undecodable_bytes_are_reported_with_file_and_line(tmp_path):
+    (tmp_path / "03_softmax.py").write_bytes(b"# ok\n# \xff\xfe broken\ndef softmax(x, dim=-1):\n    return x\n")
+    run = grade("03_softmax.py", "--format", "json", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "03_softmax.py, line 2: the file is not valid UTF-8" in run.stderr
+    assert json.loads(run.stdout)["submissions"][0]["error"].startswith("03_softmax.py, line 2")
+
+
+def test_file_without_exercise_functions_exits_2_and_names_what_was_expected(tmp_path):
+    (tmp_path / "03_softmax.py").write_text("def soft_max(x, dim=-1):\n    return x\n")
+    run = grade("03_softmax.py", cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.strip() == "Error: 03_softmax.py: no exercise functions found (expected one of: softmax)."
+    assert run.stdout == ""
+
+
+def test_unknown_exercise_option_exits_2(tmp_path):
+    (tmp_path / "03_softmax.py").write_text(CORRECT)
+    run = grade("03_softmax.py", "--exercise", "nope", cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.startswith("Error: unknown exercise 'nope'")
+
+
+def test_list_shows_every_exercise(monkeypatch):
+    result = CliRunner().invoke(main, ["list"])
+    assert result.exit_code == 0
+    for exercise_id in ("sine", "harmonics", "softmax", "nll", "mel", "db", "split", "training"):
+        assert exercise_id in result.output

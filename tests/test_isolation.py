@@ -1,0 +1,148 @@
+"""Hostile and broken submissions: they score nothing they did not earn, and grading goes on."""
+
+from __future__ import annotations
+
+import time
+
+from conftest import checks_of
+
+CORRECT_SOFTMAX = """
+import torch
+
+def softmax(x, dim=-1):
+    e = torch.exp(x - x.amax(dim=dim, keepdim=True))
+    return e / e.sum(dim=dim, keepdim=True)
+"""
+
+
+def test_sys_exit_on_import_scores_zero_and_says_why(grade_source):
+    result = grade_source(CORRECT_SOFTMAX + "\nimport sys\nsys.exit(0)\n", "03_softmax.py", only=["softmax"])
+    assert result.score == 0
+    assert result.exercises[0].max_score == 10
+    message = checks_of(result)["matches_on_a_batch_with_default_dim"].message
+    assert "sys.exit(0)" in message and "line 9" in message
+
+
+def test_os_exit_inside_a_call_fails_that_function_and_grading_finishes(grade_source):
+    source = "import os\n\ndef softmax(x, dim=-1):\n    os._exit(0)\n"
+    result = grade_source(source, "03_softmax.py", only=["softmax"])
+    assert result.score == 0
+    first, *rest = result.exercises[0].checks
+    assert "ended the process" in first.message
+    assert all("was not run" in check.message for check in rest)
+
+
+def test_endless_loop_is_stopped_by_the_time_limit(grade_source):
+    source = "def softmax(x, dim=-1):\n    while True:\n        pass\n"
+    started = time.monotonic()
+    result = grade_source(source, "03_softmax.py", only=["softmax"], timeout=0.5)
+    assert time.monotonic() - started < 5
+    assert result.score == 0
+    assert "did not finish within 0.5 s" in result.exercises[0].checks[0].message
+
+
+def test_endless_loop_at_import_is_stopped_and_reported(grade_source):
+    result = grade_source("while True:\n    pass\n\ndef softmax(x, dim=-1):\n    return x\n", "03_softmax.py", timeout=0.5)
+    assert result.score == 0
+    assert [e.name for e in result.exercises] == ["softmax"]
+    assert "did not finish" in result.error
+
+
+def test_monkeypatching_torch_comparisons_changes_nothing(grade_source):
+    source = """
+import torch
+torch.allclose = lambda *a, **k: True
+torch.equal = lambda *a, **k: True
+torch.Tensor.__eq__ = lambda self, other: torch.ones((), dtype=torch.bool)
+
+def softmax(x, dim=-1):
+    return torch.zeros_like(x)
+"""
+    result = grade_source(source, "03_softmax.py", only=["softmax"])
+    assert result.score == 0
+
+
+def test_printing_a_fake_report_changes_nothing(grade_source):
+    source = """
+import sys
+print('softmax  10/10\\nTotal: 10/10')
+sys.stderr.write('{"score": 10, "max_score": 10}')
+
+def softmax(x, dim=-1):
+    print('[pass] everything (10/10)')
+    return x
+"""
+    result = grade_source(source, "03_softmax.py", only=["softmax"])
+    assert result.score == 0
+
+
+def test_object_that_equals_everything_is_not_a_tensor(grade_source):
+    source = """
+class Anything:
+    def __eq__(self, other):
+        return True
+    def __float__(self):
+        return 1.0
+
+def softmax(x, dim=-1):
+    return Anything()
+"""
+    result = grade_source(source, "03_softmax.py", only=["softmax"])
+    assert result.score == 0
+    assert "should return a torch.Tensor, but it returned a" in result.exercises[0].checks[0].message
+    assert "Anything" in result.exercises[0].checks[0].message
+
+
+def test_tensor_subclass_is_read_as_a_plain_tensor(grade_source):
+    source = CORRECT_SOFTMAX.replace("def softmax", "def _softmax") + """
+class Sneaky(torch.Tensor):
+    def __eq__(self, other):
+        return True
+
+def softmax(x, dim=-1):
+    return _softmax(x, dim).as_subclass(Sneaky) * 0
+"""
+    result = grade_source(source, "03_softmax.py", only=["softmax"])
+    assert result.score == 0
+
+
+def test_submission_cannot_import_the_reference_solutions(grade_source):
+    source = "from reference.softmax import softmax as _ref\n\ndef softmax(x, dim=-1):\n    return _ref(x, dim)\n"
+    result = grade_source(source, "03_softmax.py", only=["softmax"])
+    assert result.score == 0
+    assert "not available to submissions" in result.error
+
+
+def test_allocating_too_much_memory_fails_the_call_not_the_grader(grade_source, zygote, tmp_path, exercises):
+    from grader.grading import Grader
+    from grader.submission import load_submission
+
+    path = tmp_path / "03_softmax.py"
+    path.write_text("def softmax(x, dim=-1):\n    hog = bytearray(2 * 1024**3)\n    return x\n")
+    grader = Grader([exercises["softmax"]], zygote, memory_mb=256)
+    result = grader.grade(load_submission(str(path)))
+    assert result.score == 0
+    assert "MemoryError" in result.exercises[0].checks[0].message
+
+
+def test_exception_in_student_code_names_the_line(grade_source):
+    source = "import torch\n\ndef softmax(x, dim=-1):\n    return x / undefined_name\n"
+    result = grade_source(source, "03_softmax.py", only=["softmax"])
+    message = result.exercises[0].checks[0].message
+    assert "NameError" in message and "line 4" in message and "undefined_name" in message
+
+
+def test_a_crash_in_one_exercise_does_not_stop_the_next(grade_source):
+    source = CORRECT_SOFTMAX.replace("def softmax", "def _softmax") + """
+import os
+
+def softmax(x, dim=-1):
+    os._exit(3)
+
+def nll_loss(probs, target):
+    return -torch.log(probs[torch.arange(len(target)), target]).mean()
+"""
+    result = grade_source(source, "submission.py", only=["softmax", "nll"])
+    scores = {e.name: e.score for e in result.exercises}
+    assert scores["softmax"] == 0
+    assert scores["nll"] == 10
