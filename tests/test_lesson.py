@@ -48,3 +48,10 @@ def test_known_wrong_solution_fails_the_checks_meant_to_catch_it(exercise_id, mi
     for name in mistake.caught_by:
         assert not checks[name].passed, f"{mistake.name} passed {name}"
         assert "not implemented" not in checks[name].message
+
+
+def test_stubs_are_generated_from_the_specs():
+    from grader.stubs import write_stubs
+
+    stale = write_stubs(list(EXERCISES.values()), REPO / "exercises", check_only=True)
+    assert stale == [], "run `python -m grader.stubs` to regenerate the stubs"
