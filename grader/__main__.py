@@ -2,4 +2,4 @@
 
 from grader.cli import main
 
-main(prog_name="grade")
+main()

@@ -21,15 +21,19 @@ def dtype_name(dtype: torch.dtype) -> str:
     return str(dtype).removeprefix("torch.")
 
 
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
+
+
 def describe(value: Any) -> str:
     """A short description of any value that crossed the wire: what a student reads."""
     if isinstance(value, torch.Tensor):
-        return f"a {dtype_name(value.dtype)} tensor of shape {list(value.shape)}"
+        return f"{_a(dtype_name(value.dtype))} tensor of shape {list(value.shape)}"
     if isinstance(value, Opaque):
         shape = f" of shape {list(value.shape)}" if value.shape is not None else ""
-        return f"a {value.type_name}{shape}"
+        return f"{_a(value.type_name)}{shape}"
     if isinstance(value, ModuleSnapshot):
-        return f"a {value.type_name} module"
+        return f"{_a(value.type_name)} module"
     if value is None:
         return "None"
     if isinstance(value, bool):
@@ -40,7 +44,7 @@ def describe(value: Any) -> str:
         kinds = sorted({type(v).__name__ for v in value})
         inner = f" of {'/'.join(kinds)}" if kinds else ""
         return f"a {type(value).__name__} of {len(value)} item{'s' if len(value) != 1 else ''}{inner}"
-    return f"a {type(value).__name__}"
+    return _a(type(value).__name__)
 
 
 def _index(flat_index: int, shape: torch.Size) -> list[int]:
@@ -56,7 +60,7 @@ def expect_tensor(
 ) -> torch.Tensor:
     """``got`` must be a tensor (of ``shape`` and ``dtype`` where given); returns it."""
     if not isinstance(got, torch.Tensor):
-        raise CheckFailure(f"{what} should return a torch.Tensor, but it returned {describe(got)}.")
+        raise CheckFailure(f"{what} should be a torch.Tensor, but it is {describe(got)}.")
     if shape is not None and list(got.shape) != list(shape):
         message = f"{what} should have shape {list(shape)}, but it has shape {list(got.shape)}."
         if got.dim() == len(shape) >= 2 and list(got.shape) == list(reversed(list(shape))):
@@ -132,23 +136,20 @@ def expect_close(
 
 
 def _relation(got: torch.Tensor, expected: torch.Tensor) -> str | None:
-    """A constant factor or offset between got and expected, when there clearly is one."""
+    """A constant factor or offset between got and expected, when every element shows it."""
     finite = torch.isfinite(got) & torch.isfinite(expected)
-    if int(finite.sum()) < 2:
+    if int(finite.sum()) < 2 or not bool(finite.all()):
         return None
-    g, e = got[finite], expected[finite]
+    g, e = got.reshape(-1), expected.reshape(-1)
     scale = float(e.abs().max())
-    if scale == 0:
-        return None
-    nonzero = e.abs() > 1e-6 * scale
-    if int(nonzero.sum()) >= 2:
-        ratios = g[nonzero] / e[nonzero]
-        ratio = float(ratios.median())
-        if abs(ratio - 1) > 1e-3 and bool(((ratios - ratio).abs() <= 1e-3 * max(1.0, abs(ratio))).all()):
+    if scale == 0 or float(g.std()) <= 1e-6 * max(scale, float(g.abs().max())):
+        return None  # constant results say nothing about a relation
+    ratio = float((g @ e) / (e @ e))
+    if 1e-3 <= abs(ratio) <= 1e3 and abs(ratio - 1) > 1e-3:
+        if bool(((g - ratio * e).abs() <= 1e-3 * abs(ratio) * scale).all()):
             return f"times {ratio:.4g}"
-    offsets = g - e
-    offset = float(offsets.median())
-    if abs(offset) > 1e-6 * scale and bool(((offsets - offset).abs() <= 1e-4 * max(scale, abs(offset))).all()):
+    offset = float((g - e).mean())
+    if abs(offset) > 1e-6 * scale and bool(((g - e - offset).abs() <= 1e-4 * max(scale, abs(offset))).all()):
         return f"plus {offset:.4g}"
     return None
 

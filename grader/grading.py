@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import torch
+
 from grader.exercise import Check, CheckFailure, Exercise
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.sandbox.student_process import StudentProcess, StudentProcessError
@@ -43,13 +45,16 @@ class Grader:
         self.memory_bytes = memory_mb * 1024 * 1024
         self.reference = ReferenceSolution(self.exercises)
         self.spec_names = [name for e in self.exercises for name in e.function_names]
+        # Reference computations are small; one thread leaves the other core to the student
+        # process and avoids the stalls of an oversubscribed thread pool.
+        torch.set_num_threads(1)
 
     def grade(self, submission: Submission) -> SubmissionResult:
         """Grade every exercise whose functions the submission defines."""
         with StudentProcess(self.zygote, timeout=self.timeout, memory_bytes=self.memory_bytes) as process:
             loaded = self._load(process, submission)
             chosen = [e for e in self.exercises if self._attempted(e, loaded)]
-            result = SubmissionResult(path=submission.path)
+            result = SubmissionResult(path=submission.path, ran=bool(loaded.functions))
             if loaded.problems:
                 result.error = " ".join(loaded.problems)
             if not chosen:

@@ -67,6 +67,8 @@ class SubmissionResult:
     path: str
     exercises: list[ExerciseResult] = field(default_factory=list)
     error: str | None = None
+    # Whether any of its exercise functions could be loaded and called (not in the JSON).
+    ran: bool = False
 
     @property
     def score(self) -> float:
@@ -102,7 +104,8 @@ class Report:
 
     @property
     def graded_anything(self) -> bool:
-        return any(s.exercises for s in self.submissions)
+        """Whether any submission had exercise functions that could be loaded and called."""
+        return any(s.ran for s in self.submissions)
 
     @property
     def full_marks(self) -> bool:

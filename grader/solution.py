@@ -179,7 +179,7 @@ class _ReferencePlugin:
                 value = getattr(instance, options.method)(*options.method_args)
             grads = None
             if grad_inputs and isinstance(value, torch.Tensor) and value.requires_grad:
-                objective = (value * options.cotangent.reshape(value.shape).to(value.dtype)).sum()
+                objective = (value * options.cotangent.to(value.dtype)).sum()
                 grads = list(torch.autograd.grad(objective, grad_inputs, allow_unused=True))
             if isinstance(value, torch.Tensor):
                 value = value.detach()
@@ -323,6 +323,8 @@ def student_error_message(function: str, shown: str, error: Any) -> str:
     text = wire.clean_text(error.get("message", ""), 300)
     if kind == "NotImplementedError":
         return f"{function} is not implemented yet: replace `raise NotImplementedError` with your code."
+    if kind == "NotCallable":
+        return f"{shown} should return something callable, but {text}."
     where = error.get("where")
     location = ""
     if isinstance(where, dict):

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
-from grader.cli import main
+from grader.cli import cli
 
 CORRECT = "import torch\n\ndef softmax(x, dim=-1):\n    e = torch.exp(x - x.amax(dim, keepdim=True))\n    return e / e.sum(dim, keepdim=True)\n"
 
@@ -87,7 +87,7 @@ def test_several_submissions_and_one_json_document(tmp_path):
 def test_bad_paths_exit_2_with_one_line(tmp_path, monkeypatch, setup, argument, expected):
     setup(tmp_path)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, [argument])
+    result = CliRunner().invoke(cli, [argument])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [f"Error: {expected}"]
 
@@ -126,7 +126,7 @@ def test_unknown_exercise_option_exits_2(tmp_path):
 
 
 def test_list_shows_every_exercise(monkeypatch):
-    result = CliRunner().invoke(main, ["list"])
+    result = CliRunner().invoke(cli, ["list"])
     assert result.exit_code == 0
     for exercise_id in ("sine", "harmonics", "softmax", "nll", "mel", "db", "split", "training"):
         assert exercise_id in result.output

@@ -89,7 +89,7 @@ def softmax(x, dim=-1):
 """
     result = grade_source(source, "03_softmax.py", only=["softmax"])
     assert result.score == 0
-    assert "should return a torch.Tensor, but it returned a" in result.exercises[0].checks[0].message
+    assert "should be a torch.Tensor, but it is a" in result.exercises[0].checks[0].message
     assert "Anything" in result.exercises[0].checks[0].message
 
 
@@ -146,3 +146,27 @@ def nll_loss(probs, target):
     scores = {e.name: e.score for e in result.exercises}
     assert scores["softmax"] == 0
     assert scores["nll"] == 10
+
+
+def test_killing_the_warm_parent_fails_that_submission_only(grade_source):
+    killer = "import os, signal\n\ndef softmax(x, dim=-1):\n    os.kill(os.getppid(), signal.SIGKILL)\n    return x\n"
+    assert grade_source(killer, "03_softmax.py", only=["softmax"]).score == 0
+    assert grade_source(CORRECT_SOFTMAX, "03_softmax.py", only=["softmax"]).score == 10
+
+
+def test_processes_a_submission_starts_are_stopped_with_it(grade_source, tmp_path):
+    marker = tmp_path / "alive"
+    source = f"""
+import os, time
+
+def softmax(x, dim=-1):
+    if os.fork() == 0:
+        time.sleep(1.5)
+        open({str(marker)!r}, "w").write("still here")
+        os._exit(0)
+    while True:
+        pass
+"""
+    grade_source(source, "03_softmax.py", only=["softmax"], timeout=0.3)
+    time.sleep(2)
+    assert not marker.exists()

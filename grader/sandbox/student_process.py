@@ -122,10 +122,11 @@ class StudentProcess:
             return None
         pid, self.pid = self.pid, None
         if killed:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            for kill in (os.killpg, os.kill):  # its process group first: what it started dies too
+                try:
+                    kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
         if self.sock is not None:
             self.sock.close()
             self.sock = None

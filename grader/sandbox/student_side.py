@@ -160,22 +160,39 @@ class StudentServer:
             instance = None
             if method is not None:
                 instance = result
-                result = getattr(instance, method["name"])(*_prepare_arguments(method["args"]))
-            reply: dict = {"ok": True, "value": result, "args_after": args}
-            if instance is not None:
-                reply["instance"] = instance
-            if grad:
-                reply["grads"] = _gradients(result, grad_inputs, grad["cotangent"])
-            return reply
+                bound = getattr(instance, method["name"], None)
+                if not callable(bound):
+                    return {"ok": False, "error": {
+                        "type": "NotCallable",
+                        "message": f"it returned {_type_name(instance)}, which has no method {method['name']}",
+                        "where": None,
+                    }}
+                result = bound(*_prepare_arguments(method["args"]))
         except BaseException as error:  # noqa: BLE001
             return {"ok": False, "error": _describe_error(error, self.files)}
+        reply: dict = {"ok": True, "value": result, "args_after": args}
+        if instance is not None:
+            reply["instance"] = instance
+        if grad:
+            try:
+                reply["grads"] = _gradients(result, grad_inputs, grad["cotangent"])
+            except Exception:  # noqa: BLE001 - a result autograd cannot differentiate as asked
+                reply["grads"] = None
+        return reply
+
+
+def _type_name(value: Any) -> str:
+    kind = type(value)
+    module = getattr(kind, "__module__", "")
+    name = getattr(kind, "__qualname__", "object")
+    return f"a {name}" if module in ("builtins", "") else f"a {module}.{name}"
 
 
 def _gradients(result: Any, inputs: list, cotangent: torch.Tensor) -> Any:
-    if not isinstance(result, torch.Tensor) or not result.requires_grad:
+    if not isinstance(result, torch.Tensor) or not result.requires_grad or result.shape != cotangent.shape:
         return None
     # A scalar objective: torch.autograd.grad with an explicit output gradient imports sympy (~0.5 s).
-    objective = (result * cotangent.reshape(result.shape).to(result.dtype)).sum()
+    objective = (result * cotangent.to(result.dtype)).sum()
     return list(torch.autograd.grad(objective, inputs, allow_unused=True))
 
 

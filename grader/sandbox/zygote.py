@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 
 _PR_SET_PDEATHSIG = 1
@@ -47,12 +48,18 @@ def describe_status(status: int | None, *, killed_by_us: bool = False) -> str:
     return "the process ended"
 
 
+class ZygoteGone(Exception):
+    """The warm parent stopped answering (a submission may have killed it)."""
+
+
 class Zygote:
     """Handle, in the grader's process, on the warm parent."""
 
-    def __init__(self, pid: int, control: socket.socket) -> None:
+    def __init__(self, pid: int, control: socket.socket, process: subprocess.Popen | None = None) -> None:
         self.pid = pid
         self.control = control
+        self.process = process
+        self.restarts = 0
 
     @classmethod
     def start(cls) -> Zygote:
@@ -75,35 +82,72 @@ class Zygote:
         theirs.close()
         return cls(pid, ours)
 
+    @classmethod
+    def start_fresh(cls) -> Zygote:
+        """Start the warm parent as a new interpreter (slower; holds nothing of this process)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "grader.sandbox.zygote", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        return cls(process.pid, ours, process)
+
     def _request(self, message: dict, fds: list[int] | None = None) -> dict:
         data = json.dumps(message).encode()
-        if fds:
-            socket.send_fds(self.control, [data], fds)
-        else:
-            self.control.send(data)
-        reply = self.control.recv(4096)
+        try:
+            if fds:
+                socket.send_fds(self.control, [data], fds)
+            else:
+                self.control.send(data)
+            reply = self.control.recv(4096)
+        except OSError:
+            reply = b""
         if not reply:
-            raise RuntimeError("the grader's warm parent process is gone")
+            raise ZygoteGone("the grader's warm parent process is gone")
         return json.loads(reply)
 
     def spawn(self, output_fd: int, memory_bytes: int) -> tuple[int, socket.socket]:
-        """Fork a student process; returns its pid and the socket to talk to it."""
-        ours, theirs = socket.socketpair()
-        try:
-            reply = self._request({"op": "spawn", "memory": memory_bytes}, [theirs.fileno(), output_fd])
-        finally:
-            theirs.close()
-        return reply["pid"], ours
+        """Fork a student process; returns its pid and the socket to talk to it.
+
+        If the warm parent is gone, a fresh one is started first.
+        """
+        for attempt in range(2):
+            ours, theirs = socket.socketpair()
+            try:
+                reply = self._request({"op": "spawn", "memory": memory_bytes}, [theirs.fileno(), output_fd])
+                return reply["pid"], ours
+            except ZygoteGone:
+                ours.close()
+                if attempt:
+                    raise
+                self._restart()
+            finally:
+                theirs.close()
+        raise AssertionError("unreachable")
+
+    def _restart(self) -> None:
+        self.close()
+        fresh = Zygote.start_fresh()
+        self.pid, self.control, self.process = fresh.pid, fresh.control, fresh.process
+        self.restarts += 1
 
     def reap(self, pid: int) -> int | None:
         """Wait for a student process that has ended or been killed; returns its wait status."""
-        return self._request({"op": "reap", "pid": pid}).get("status")
+        try:
+            return self._request({"op": "reap", "pid": pid}).get("status")
+        except ZygoteGone:
+            return None  # it ended with its parent
 
     def close(self) -> None:
         """Stop the warm parent (it also stops by itself when this process exits)."""
         try:
             self.control.close()
-            os.waitpid(self.pid, 0)
+            if self.process is not None:
+                self.process.wait()
+            else:
+                os.waitpid(self.pid, 0)
         except (OSError, ChildProcessError):
             pass
 
@@ -141,6 +185,7 @@ def _serve(control: socket.socket) -> None:
 def _become_student(sock_fd: int, output_fd: int, memory_bytes: int) -> None:
     code = 0
     try:
+        os.setpgid(0, 0)  # its own process group, so that processes it starts are killed with it
         _die_with_parent()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         from grader.sandbox import student_side
@@ -150,3 +195,10 @@ def _become_student(sock_fd: int, output_fd: int, memory_bytes: int) -> None:
         code = 70
     finally:
         os._exit(code)
+
+
+if __name__ == "__main__":  # a fresh warm parent, started by Zygote.start_fresh
+    import torch  # noqa: F401
+    import torchaudio  # noqa: F401
+
+    _serve(socket.socket(fileno=int(sys.argv[1])))

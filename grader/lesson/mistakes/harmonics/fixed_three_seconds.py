@@ -1,0 +1,33 @@
+"""Ignores dur and sr: always makes the lesson's 3 s clips at 16 kHz."""
+
+import random
+
+import torch
+
+from grader.student import PITCHES, make_sine_wave, make_white_noise
+
+CAUGHT_BY = ['pitch_class_shapes_and_labels', 'pitch_class_samples_match_labels', 'pitch_class_levels']
+
+
+def make_sine_wave_harmonics(freq, amp, dur, sr=16000, num_harm=7):
+    wave = make_sine_wave(freq, amp, dur, sr)
+    for k in range(2, num_harm):
+        wave = wave + make_sine_wave(k * freq, amp * random.random() / k ** (1 + random.random()), dur, sr)
+    return wave
+
+
+def make_pitch_class_dataset(n_samples_per_pitch, dur=3, sr=16000):
+    audio = [
+        make_sine_wave_harmonics(pitch, 0.3 + random.random() / 2, 3, 16000, num_harm=3)
+        + make_white_noise(random.random() * 0.1, 3, 16000)
+        for pitch in PITCHES
+        for _ in range(n_samples_per_pitch)
+    ]
+    labels = [p for p in range(len(PITCHES)) for _ in range(n_samples_per_pitch)]
+    return torch.stack(audio), torch.tensor(labels)
+
+
+def make_random_pitch_dataset(n_samples, pitch_range=(220, 880), dur=3, sr=16000):
+    pitches = [random.randint(*pitch_range) for _ in range(n_samples)]
+    audio = [make_sine_wave_harmonics(p, 0.3, dur, sr) + make_white_noise(random.random() * 0.2, dur, sr) for p in pitches]
+    return torch.stack(audio), torch.tensor(pitches, dtype=torch.float32)

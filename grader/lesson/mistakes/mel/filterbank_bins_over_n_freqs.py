@@ -1,0 +1,14 @@
+"""Puts bin i at i · sample_rate / n_freqs Hz instead of i · (sample_rate / 2) / (n_freqs - 1)."""
+
+import torch
+
+CAUGHT_BY = ["filterbank_matches_lesson_settings", "filterbank_matches_other_settings"]
+
+
+def mel_filterbank(n_freqs, f_min, f_max, n_mels, sample_rate):
+    freqs = torch.arange(n_freqs) * sample_rate / n_freqs
+    edges = 2595 * torch.log10(1 + torch.tensor([f_min, f_max]) / 700)
+    hz = 700 * (10 ** (torch.linspace(float(edges[0]), float(edges[1]), n_mels + 2) / 2595) - 1)
+    up = (freqs[:, None] - hz[None, :-2]) / (hz[1:-1] - hz[:-2])
+    down = (hz[None, 2:] - freqs[:, None]) / (hz[2:] - hz[1:-1])
+    return torch.clamp(torch.minimum(up, down), min=0)

@@ -1,0 +1,11 @@
+"""The right value, rebuilt as a new tensor from .item(), so no gradient flows back to probs."""
+
+import torch
+
+CAUGHT_BY = ["gradient_matches"]
+
+
+def nll_loss(probs, target):
+    picked = probs[torch.arange(len(probs)), target]
+    loss = torch.mean(-torch.log(picked))
+    return torch.tensor(loss.item(), dtype=probs.dtype)

@@ -1,0 +1,16 @@
+"""Uniform noise from torch.rand instead of Gaussian noise from torch.randn."""
+
+import math
+
+import torch
+
+CAUGHT_BY = ["noise_statistics", "noise_is_gaussian"]
+
+
+def make_sine_wave(freq, amp, dur, sr=16000):
+    n = torch.arange(int(dur * sr))
+    return amp * torch.sin(2 * math.pi * freq * n / sr)
+
+
+def make_white_noise(amp, dur, sr=16000):
+    return torch.rand(int(dur * sr)) * amp
