@@ -185,31 +185,39 @@ class Exercise:
 class Mistake:
     """A known-wrong solution from an exercise's catalogue, and the checks that must catch it.
 
-    ``source`` is a whole student file. Every check named in ``caught_by`` must fail on it.
+    ``source`` is a whole student file. Every check named in ``caught_by`` must fail on it,
+    and the hint of at least one failed check must contain ``hint`` (case-insensitive): the
+    words that name this mistake to the student.
     """
 
     name: str
     description: str
     source: str
     caught_by: tuple[str, ...]
+    hint: str | None = None
 
 
 def mistakes_in(directory: str | Path) -> tuple[Mistake, ...]:
     """Load a catalogue: every ``*.py`` in ``directory`` is one known-wrong solution.
 
     The module docstring's first line describes the mistake; a top-level
-    ``CAUGHT_BY = ["check_name", ...]`` names the checks that must fail on it.
+    ``CAUGHT_BY = ["check_name", ...]`` names the checks that must fail on it, and
+    ``HINT = "words"`` what the hint given for it must say.
     """
     mistakes = []
     for path in sorted(Path(directory).glob("*.py")):
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source, filename=str(path))
         doc = (ast.get_docstring(tree) or path.stem).strip().splitlines()[0]
-        caught_by: tuple[str, ...] = ()
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "CAUGHT_BY" for t in node.targets):
-                caught_by = tuple(ast.literal_eval(node.value))
+        constants = {
+            target.id: ast.literal_eval(node.value)
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name) and target.id in ("CAUGHT_BY", "HINT")
+        }
+        caught_by = tuple(constants.get("CAUGHT_BY", ()))
         if not caught_by:
             raise ValueError(f"{path}: a known-wrong solution must say CAUGHT_BY = [...]")
-        mistakes.append(Mistake(path.stem, doc, source, caught_by))
+        mistakes.append(Mistake(path.stem, doc, source, caught_by, constants.get("HINT")))
     return tuple(mistakes)
