@@ -66,11 +66,13 @@ _plugin_option = click.option(
 )
 
 
-def _exercises(plugins: tuple[str, ...]) -> dict:
-    from grader.plugins import PluginError, load_exercises
+def _plugins(modules: tuple[str, ...]):
+    """The plugin manager and the exercises its plugins contribute."""
+    from grader.plugins import PluginError, collect_exercises, get_plugin_manager
 
     try:
-        return load_exercises(plugins)
+        pm = get_plugin_manager(modules)
+        return pm, collect_exercises(pm)
     except PluginError as error:
         raise NothingGraded(str(error)) from None
 
@@ -101,12 +103,12 @@ def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeo
 
     zygote = Zygote.start()
     try:
-        exercises = _exercises(plugins)
+        pm, exercises = _plugins(plugins)
         unknown = [name for name in only if name not in exercises]
         if unknown:
             raise NothingGraded(f"unknown exercise {unknown[0]!r}; known: {', '.join(exercises)}.")
         chosen = [e for e in exercises.values() if not only or e.id in only]
-        report = _grade(chosen, submissions, zygote, timeout, memory_limit)
+        report = _grade(chosen, submissions, zygote, timeout, memory_limit, pm)
     finally:
         zygote.close()
 
@@ -122,11 +124,11 @@ def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeo
     sys.exit(EXIT_FULL_MARKS if report.full_marks else EXIT_POINTS_LOST)
 
 
-def _grade(exercises: list, submissions: list[Submission], zygote: object, timeout: float, memory_limit: int):
+def _grade(exercises: list, submissions: list[Submission], zygote: object, timeout: float, memory_limit: int, pm: object):
     from grader.grading import Grader
     from grader.results import Report
 
-    grader = Grader(exercises, zygote, timeout=timeout, memory_mb=memory_limit)  # type: ignore[arg-type]
+    grader = Grader(exercises, zygote, timeout=timeout, memory_mb=memory_limit, plugins=pm)  # type: ignore[arg-type]
     return Report([grader.grade(submission) for submission in submissions])
 
 
@@ -134,7 +136,7 @@ def _grade(exercises: list, submissions: list[Submission], zygote: object, timeo
 @_plugin_option
 def list_exercises(plugins: tuple[str, ...]) -> None:
     """List the exercises: id, stub file, points and the functions each asks for."""
-    for exercise in _exercises(plugins).values():
+    for exercise in _plugins(plugins)[1].values():
         functions = ", ".join(exercise.function_names)
         click.echo(f"{exercise.id:<10} {exercise.filename:<16} {exercise.max_score:g} pts  {functions}")
 

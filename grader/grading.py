@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import pluggy
 import torch
 
-from grader.exercise import Check, CheckFailure, Exercise
+from grader.exercise import Check, CheckFailure, Exercise, forbidden_calls
+from grader.diagnosis import Evidence
+from grader.plugins import get_plugin_manager
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.sandbox.student_process import StudentProcess, StudentProcessError
 from grader.sandbox.zygote import Zygote
-from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, student_error_message
+from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, forbidden_rule, student_error_message
 from grader.submission import SourceFile, Submission
 
 DEFAULT_TIMEOUT = 5.0
@@ -38,13 +41,17 @@ class Grader:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         memory_mb: int = DEFAULT_MEMORY_MB,
+        plugins: pluggy.PluginManager | None = None,
     ) -> None:
         self.exercises = list(exercises)
+        self.plugins = plugins if plugins is not None else get_plugin_manager()
         self.zygote = zygote
         self.timeout = timeout
         self.memory_bytes = memory_mb * 1024 * 1024
         self.reference = ReferenceSolution(self.exercises)
         self.spec_names = [name for e in self.exercises for name in e.function_names]
+        self.forbidden = [forbidden_rule(rule) for e in self.exercises for spec in e.functions for rule in forbidden_calls(spec)]
+        zygote.guard(self.forbidden)
         # Reference computations are small; one thread leaves the other core to the student
         # process and avoids the stalls of an oversubscribed thread pool.
         torch.set_num_threads(1)
@@ -91,6 +98,7 @@ class Grader:
                 "source": file.source,
                 "directory": file.directory,
                 "names": self.spec_names,
+                "forbidden": self.forbidden,
             }
             try:
                 reply = process.request(request)
@@ -130,7 +138,7 @@ class Grader:
         result = ExerciseResult(name=exercise.id, title=exercise.title)
         noted: set[str] = set()
         for check in exercise.checks:
-            outcome = self._run_check(check, student, loaded)
+            outcome = self._run_check(exercise, check, student, loaded)
             note = student.notes.get(check.function)
             if note and check.function not in noted:
                 noted.add(check.function)
@@ -139,7 +147,7 @@ class Grader:
             result.checks.append(outcome)
         return result
 
-    def _run_check(self, check: Check, student: StudentSolution, loaded: LoadedSubmission) -> CheckResult:
+    def _run_check(self, exercise: Exercise, check: Check, student: StudentSolution, loaded: LoadedSubmission) -> CheckResult:
         def failed(message: str, hint: str | None = None) -> CheckResult:
             return CheckResult(check.name, check.description, False, 0, check.points, message, hint)
 
@@ -148,13 +156,23 @@ class Grader:
             if reason:
                 return failed(f"{check.function} could not be checked: {reason}")
             return failed(f"{check.function} is not defined in your submission.")
+        student.calls.clear()
         try:
             check.run(student, self.reference)
         except CheckFailure as failure:
-            return failed(failure.message, failure.hint)
+            hint = failure.hint or self._diagnose(exercise, check, failure.message, student)
+            return failed(failure.message, hint)
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the class
             return failed(f"the grader could not finish this check ({type(error).__name__}: {error}).")
         return CheckResult(check.name, check.description, True, check.points, check.points, "")
+
+
+    def _diagnose(self, exercise: Exercise, check: Check, message: str, student: StudentSolution) -> str | None:
+        evidence = Evidence(exercise, check, message, self.reference, list(student.calls))
+        try:
+            return self.plugins.hook.soundlab_diagnose(exercise=exercise, check=check, evidence=evidence)
+        except Exception:  # noqa: BLE001 - a broken diagnosis plugin costs a hint, not the grade
+            return None
 
 
 def _load_error_message(file: SourceFile, error: object) -> str:

@@ -7,7 +7,7 @@ from typing import Iterable
 
 import pluggy
 
-from grader import hookspecs
+from grader import diagnosis, hookspecs
 from grader.exercise import PROJECT, Exercise
 
 ENTRY_POINT_GROUP = PROJECT
@@ -21,6 +21,7 @@ def get_plugin_manager(modules: Iterable[str] = ()) -> pluggy.PluginManager:
     """A plugin manager holding every installed pack plus the modules named in ``modules``."""
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
+    pm.register(diagnosis, name="grader.diagnosis")  # the framework's own: runs exercise detectors
     pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     for name in modules:
         try:

@@ -23,7 +23,16 @@ from typing import Any, Callable, Sequence
 import pluggy
 import torch
 
-from grader.exercise import PROJECT, CheckFailure, Exercise, hookimpl, spec_signature, without_defaults
+from grader.exercise import (
+    PROJECT,
+    CheckFailure,
+    Exercise,
+    Forbidden,
+    forbidden_calls,
+    hookimpl,
+    spec_signature,
+    without_defaults,
+)
 from grader.sandbox import wire
 from grader.sandbox.student_process import StudentProcess, StudentProcessError
 
@@ -87,6 +96,9 @@ class Solution:
             for spec in exercise.functions:
                 self.specs[spec.__name__] = spec
         self._options = CallOptions()
+        # Successful calls since the last clear (when recording): the evidence a failed check leaves.
+        self.recording = False
+        self.calls: list = []
 
     def defines(self, function: str) -> bool:
         """Whether this solution implements ``function``."""
@@ -125,6 +137,12 @@ class Solution:
             self._options = CallOptions()
         if outcome is None:
             raise CheckFailure(f"{function} is not defined in your submission.")
+        if self.recording:
+            from grader.diagnosis import Call
+
+            complete = self._bind(function, args, kwargs)
+            complete.apply_defaults()
+            self.calls.append(Call(function, dict(complete.arguments), outcome))
         return outcome
 
     def _complete(self, function: str, bound: inspect.BoundArguments) -> dict[str, Any]:
@@ -221,6 +239,7 @@ class StudentSolution(Solution):
         self.functions = functions
         self.broken: dict[str, str] = {}
         self.notes: dict[str, str] = {}
+        self.recording = True
         plugin = _StudentPlugin(self)
         for name, info in functions.items():
             if name in self.specs:
@@ -286,6 +305,9 @@ class StudentSolution(Solution):
             "kwargs": keywords,
             "seed": options.seed,
         }
+        rules = forbidden_calls(self.specs[function])
+        if rules:
+            request["forbidden"] = [forbidden_rule(rule) for rule in rules]
         if options.grad_wrt:
             request["grad"] = {"wrt": list(options.grad_wrt), "cotangent": options.cotangent}
         if options.method is not None:
@@ -297,7 +319,14 @@ class StudentSolution(Solution):
             raise CheckFailure(f"{shown} failed: {error.message}.") from None
         document = reply.document
         if not document["ok"]:
-            raise CheckFailure(student_error_message(function, shown, document.get("error")))
+            error = document.get("error")
+            refused = _refused(rules, error)
+            if refused is not None:
+                raise CheckFailure(
+                    f"{shown} calls {refused.name}, which is not allowed in {function}.",
+                    hint=f"Write it yourself: {refused.instead}",
+                )
+            raise CheckFailure(student_error_message(function, shown, error))
         grads = document.get("grads")
         return Outcome(
             value=document.get("value"),
@@ -306,6 +335,18 @@ class StudentSolution(Solution):
             instance=document.get("instance"),
             tensor_info=reply.message.info,
         )
+
+
+def forbidden_rule(rule: Forbidden) -> dict:
+    """A forbidden call as the student process's guard reads it."""
+    return {"name": rule.name, "python": list(rule.python), "aten": list(rule.aten)}
+
+
+def _refused(rules: Sequence[Forbidden], error: Any) -> Forbidden | None:
+    """The forbidden call an error reports, if it is one of ``rules``."""
+    if not isinstance(error, dict) or error.get("type") != "ForbiddenCall":
+        return None
+    return next((rule for rule in rules if rule.name == error.get("message")), None)
 
 
 class _StudentPlugin:

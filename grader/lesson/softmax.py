@@ -9,11 +9,27 @@ from torch import Tensor
 
 import reference.softmax
 from grader.compare import expect_close, expect_tensor
-from grader.exercise import CheckFailure, Exercise, check, exercise_function, mistakes_in
+from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in
 from grader.inputs import randn
 
 
-@exercise_function
+_WRITE_IT = "exp(x - max) divided by its sum along dim, with torch.exp, max and sum (torch.logsumexp is allowed)."
+FORBIDDEN = (
+    Forbidden("torch.softmax", _WRITE_IT, python=("torch.softmax",)),
+    Forbidden("torch.nn.functional.softmax", _WRITE_IT, python=("torch.nn.functional.softmax",)),
+    Forbidden("Tensor.softmax", _WRITE_IT, python=("torch.Tensor.softmax",)),
+    Forbidden("torch.special.softmax", _WRITE_IT, python=("torch.special.softmax",)),
+    Forbidden("torch.nn.Softmax", _WRITE_IT, python=("torch.nn.Softmax",)),
+    Forbidden("a log-softmax function", _WRITE_IT, python=(
+        "torch.log_softmax", "torch.nn.functional.log_softmax", "torch.Tensor.log_softmax",
+        "torch.special.log_softmax", "torch.nn.LogSoftmax",
+    )),
+    # Whatever the spelling (an alias, torch._C, ...), every softmax reaches these operators.
+    Forbidden("a library softmax", _WRITE_IT, aten=("aten._softmax", "aten.softmax", "aten._log_softmax", "aten.log_softmax")),
+)
+
+
+@exercise_function(forbidden=FORBIDDEN)
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
     """Return the softmax of ``x`` along ``dim``: ``exp(x) / sum(exp(x))``.
 
@@ -75,10 +91,79 @@ def gradient_matches(student, reference):
     if got.grads is None or got.grads[0] is None:
         raise CheckFailure(
             "No gradient flows from softmax(x, dim=1) back to x.",
-            hint="Keep the computation in torch operations on x: no .detach(), .item(), .numpy() or torch.tensor(...) of the result.",
+            hint="Your result is detached from x: keep the computation in torch operations on x, "
+                 "with no .detach(), .item(), .numpy() or torch.tensor(...) on the way.",
         )
     expect_close(got.grads[0], expected.grads[0], what="the gradient of softmax(x, dim=1) with respect to x",
                  rtol=1e-3, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- detectors
+
+
+def _close(got: object, expected: Tensor) -> bool:
+    return (
+        isinstance(got, Tensor) and got.shape == expected.shape
+        and bool(torch.isclose(got.double(), expected.double(), rtol=1e-3, atol=1e-6).all())
+    )
+
+
+def _softmax_call(evidence):
+    call = evidence.last("softmax")
+    if call is None or not isinstance(call.value, Tensor) or not isinstance(call.arguments["x"], Tensor):
+        return None, None, None
+    return call, call.arguments["x"], call.value
+
+
+def overflowing_exp(evidence) -> str | None:
+    """Non-finite values from large logits: exp(x) overflowed for want of subtracting the max."""
+    call, x, got = _softmax_call(evidence)
+    if call is None or bool(torch.isfinite(got).all()) or float(x.abs().max()) < 80:
+        return None
+    if not bool(torch.isfinite(evidence.expected(call)).all()):
+        return None
+    return ("exp(x) overflows for large logits (exp(89) is already inf in float32), and inf / inf is NaN: "
+            "subtract the maximum along dim first, since softmax(x) equals softmax(x - max).")
+
+
+def normalised_along_another_dim(evidence) -> str | None:
+    """The values are a softmax, but along a different dim (or over the whole tensor)."""
+    call, x, got = _softmax_call(evidence)
+    if call is None or x.dim() < 2:
+        return None
+    asked = call.arguments["dim"] % x.dim()
+    for other in range(x.dim()):
+        if other != asked and _close(got, reference.softmax.softmax(x, other)):
+            return (f"Your softmax normalises along dim {other}, not along the dim it is given ({asked}): "
+                    "use dim in both the max and the sum (with keepdim=True).")
+    whole = torch.exp(x.double() - x.double().max())
+    if _close(got, whole / whole.sum()):
+        return "Your softmax normalises over the whole tensor: sum along dim only (with keepdim=True)."
+    return None
+
+
+def not_normalised(evidence) -> str | None:
+    """exp(x) or exp(x - max) without the division by its sum."""
+    call, x, got = _softmax_call(evidence)
+    if call is None:
+        return None
+    dim = call.arguments["dim"]
+    for unnormalised in (torch.exp(x.double()), torch.exp(x.double() - x.double().amax(dim=dim, keepdim=True))):
+        if _close(got, unnormalised):
+            return "These are exponentials that do not sum to 1: divide exp(x - max) by its sum along dim."
+    return None
+
+
+def float32_arithmetic(evidence) -> str | None:
+    """A float64 input answered in float32, or with float32 precision."""
+    call, x, got = _softmax_call(evidence)
+    if call is None or x.dtype != torch.float64:
+        return None
+    as_float32 = reference.softmax.softmax(x.float(), call.arguments["dim"]).double()
+    if got.dtype != torch.float64 or _close(got, as_float32):
+        return ("Your softmax computes in float32 (.float() or a float32 constant tensor): keep x's dtype, "
+                "so a float64 input gets a float64 answer.")
+    return None
 
 
 EXERCISE = Exercise(
@@ -96,4 +181,5 @@ EXERCISE = Exercise(
     stub_header="import torch\nfrom torch import Tensor\n",
     reference=reference.softmax,
     mistakes=mistakes_in(Path(__file__).parent / "mistakes" / "softmax"),
+    detectors=(overflowing_exp, normalised_along_another_dim, not_normalised, float32_arithmetic),
 )

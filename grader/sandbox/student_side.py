@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from grader.sandbox import wire
+from grader.sandbox import forbidden, wire
 
 
 class LinearClassifier(torch.nn.Module):
@@ -118,6 +118,7 @@ class StudentServer:
         directory = request.get("directory")
         if directory and directory not in sys.path:
             sys.path.insert(0, directory)
+        forbidden.install_all(request.get("forbidden", []))
         module = types.ModuleType(module_name)
         module.__file__ = path
         sys.modules[module_name] = module
@@ -154,20 +155,21 @@ class StudentServer:
                 args[index] = args[index].detach().clone().requires_grad_(True)
                 grad_inputs.append(args[index])
         _seed(request.get("seed", 0))
+        method = request.get("method")
+        instance = None
         try:
-            result = function(*args, **kwargs)
-            method = request.get("method")
-            instance = None
-            if method is not None:
-                instance = result
-                bound = getattr(instance, method["name"], None)
-                if not callable(bound):
-                    return {"ok": False, "error": {
-                        "type": "NotCallable",
-                        "message": f"it returned {_type_name(instance)}, which has no method {method['name']}",
-                        "where": None,
-                    }}
-                result = bound(*_prepare_arguments(method["args"]))
+            with forbidden.refusing(request.get("forbidden", [])):
+                result = function(*args, **kwargs)
+                if method is not None:
+                    instance = result
+                    bound = getattr(instance, method["name"], None)
+                    if not callable(bound):
+                        return {"ok": False, "error": {
+                            "type": "NotCallable",
+                            "message": f"it returned {_type_name(instance)}, which has no method {method['name']}",
+                            "where": None,
+                        }}
+                    result = bound(*_prepare_arguments(method["args"]))
         except BaseException as error:  # noqa: BLE001
             return {"ok": False, "error": _describe_error(error, self.files)}
         reply: dict = {"ok": True, "value": result, "args_after": args}

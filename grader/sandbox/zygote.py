@@ -60,6 +60,7 @@ class Zygote:
         self.control = control
         self.process = process
         self.restarts = 0
+        self.guards: list[dict] = []
 
     @classmethod
     def start(cls) -> Zygote:
@@ -132,6 +133,18 @@ class Zygote:
         fresh = Zygote.start_fresh()
         self.pid, self.control, self.process = fresh.pid, fresh.control, fresh.process
         self.restarts += 1
+        if self.guards:
+            self._request({"op": "guard", "rules": self.guards})
+
+    def guard(self, rules: list[dict]) -> None:
+        """Install forbidden-call guards once, in the warm parent, for every student process.
+
+        They are inert until a call that forbids them runs (see ``sandbox.forbidden``).
+        """
+        new = [rule for rule in rules if rule not in self.guards]
+        if new:
+            self._request({"op": "guard", "rules": new})
+            self.guards.extend(new)
 
     def reap(self, pid: int) -> int | None:
         """Wait for a student process that has ended or been killed; returns its wait status."""
@@ -155,11 +168,11 @@ class Zygote:
 def _serve(control: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
-    from grader.sandbox import lazy_dynamo, student_side  # noqa: F401 - loaded once, shared by every child
+    from grader.sandbox import forbidden, lazy_dynamo, student_side  # noqa: F401 - loaded once, shared by every child
 
     lazy_dynamo.install()
     while True:
-        message, fds, _flags, _addr = socket.recv_fds(control, 4096, 2)
+        message, fds, _flags, _addr = socket.recv_fds(control, 1 << 20, 2)
         if not message:
             return
         request = json.loads(message)
@@ -172,6 +185,9 @@ def _serve(control: socket.socket) -> None:
             os.close(sock_fd)
             os.close(output_fd)
             control.send(json.dumps({"pid": pid}).encode())
+        elif request["op"] == "guard":
+            forbidden.install_all(request["rules"])
+            control.send(b"{}")
         elif request["op"] == "reap":
             for fd in fds:
                 os.close(fd)

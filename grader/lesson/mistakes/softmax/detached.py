@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["gradient_matches"]
+HINT = "detached from x"
 
 
 def softmax(x, dim=-1):

@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["keeps_float64_precision"]
+HINT = "computes in float32"
 
 
 def softmax(x, dim=-1):

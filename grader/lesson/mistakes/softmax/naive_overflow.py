@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["large_logits_stay_finite"]
+HINT = "subtract the maximum along dim"
 
 
 def softmax(x, dim=-1):

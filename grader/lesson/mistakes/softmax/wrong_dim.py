@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["matches_on_a_batch_with_default_dim", "matches_along_every_dim"]
+HINT = "normalises along dim 0"
 
 
 def softmax(x, dim=-1):
