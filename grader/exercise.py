@@ -40,13 +40,40 @@ class CheckFailure(Exception):
         self.hint = hint
 
 
-def exercise_function(function: Callable) -> Callable:
+@dataclass(frozen=True)
+class Forbidden:
+    """A library call that would do an exercise for the student, refused while it runs.
+
+    ``python`` lists dotted paths of functions, methods or classes (a class is refused when
+    constructed); ``aten`` lists torch operators (``"aten._softmax"``), refused however they
+    are reached. ``name`` is what the student is told they called; ``instead`` what to do.
+    """
+
+    name: str
+    instead: str
+    python: tuple[str, ...] = ()
+    aten: tuple[str, ...] = ()
+
+
+def exercise_function(function: Callable | None = None, *, forbidden: tuple[Forbidden, ...] = ()) -> Any:
     """Declare a student-facing function: its signature and docstring are the contract.
 
     Marks the function as a ``firstresult`` hook specification, so that a reference solution
     (or a student's file) implements it by defining a function of the same name.
+    ``forbidden`` lists library calls the student's function may not make while it runs.
+    Use as ``@exercise_function`` or ``@exercise_function(forbidden=(...))``.
     """
-    return hookspec(firstresult=True)(function)
+
+    def declare(spec: Callable) -> Callable:
+        spec.forbidden = tuple(forbidden)  # type: ignore[attr-defined]
+        return hookspec(firstresult=True)(spec)
+
+    return declare(function) if function is not None else declare
+
+
+def forbidden_calls(spec: Callable) -> tuple[Forbidden, ...]:
+    """The calls a spec forbids (none for most)."""
+    return tuple(getattr(spec, "forbidden", ()))
 
 
 def exercise_class(cls: type) -> type:
@@ -150,6 +177,8 @@ class Exercise:
     stub_header: str = ""
     reference: Any = None
     mistakes: tuple[Mistake, ...] = ()
+    # Functions (Evidence) -> hint | None, tried on checks that failed without a hint.
+    detectors: tuple[Callable, ...] = ()
     max_score: float = field(default=POINTS_PER_EXERCISE)
 
     def __post_init__(self) -> None:
