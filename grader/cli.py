@@ -66,6 +66,11 @@ _plugin_option = click.option(
 )
 
 
+def _colour() -> bool | None:
+    """No colour when NO_COLOR is set (https://no-color.org); otherwise click decides (a terminal)."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
 def _plugins(modules: tuple[str, ...]):
     """The plugin manager and the exercises its plugins contribute."""
     from grader.plugins import PluginError, collect_exercises, get_plugin_manager
@@ -87,9 +92,10 @@ def _plugins(modules: tuple[str, ...]):
               help="Seconds each call of a student function may take.")
 @click.option("--memory-limit", type=click.IntRange(min=64), default=4096, show_default=True, metavar="MB",
               help="Memory a student process may allocate beyond what torch itself uses.")
+@click.option("--verbose", "-v", is_flag=True, help="List every check, not only the failed ones.")
 @_plugin_option
 def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeout: float,
-        memory_limit: int, plugins: tuple[str, ...]) -> None:
+        memory_limit: int, verbose: bool, plugins: tuple[str, ...]) -> None:
     """Grade each PATH (a .py file or a directory of them) as one submission."""
     submissions: list[Submission] = []
     for path in paths:
@@ -117,7 +123,7 @@ def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeo
     if output_format == "json":
         click.echo(render_json(report))
     elif report.graded_anything:
-        click.echo(render_text(report), nl=False)
+        click.echo(render_text(report, verbose=verbose), nl=False, color=_colour())
     if not report.graded_anything:
         reasons = [s.error for s in report.submissions if s.error]
         raise NothingGraded(reasons[0] if len(reasons) == 1 else "nothing could be graded: " + " ".join(reasons))
@@ -139,6 +145,40 @@ def list_exercises(plugins: tuple[str, ...]) -> None:
     for exercise in _plugins(plugins)[1].values():
         functions = ", ".join(exercise.function_names)
         click.echo(f"{exercise.id:<10} {exercise.filename:<16} {exercise.max_score:g} pts  {functions}")
+
+
+@cli.command("selftest")
+@click.option("--exercise", "-e", "only", multiple=True, metavar="ID", help="Test only this exercise (repeatable).")
+@_plugin_option
+def selftest(only: tuple[str, ...], plugins: tuple[str, ...]) -> None:
+    """Check the checks: references get full marks, every known-wrong solution loses points
+    and receives the hint meant for it. Exits 1 if any expectation fails."""
+    from grader.sandbox.zygote import Zygote
+
+    zygote = Zygote.start()
+    try:
+        pm, exercises = _plugins(plugins)
+        unknown = [name for name in only if name not in exercises]
+        if unknown:
+            raise NothingGraded(f"unknown exercise {unknown[0]!r}; known: {', '.join(exercises)}.")
+        from grader.grading import Grader
+        from grader.selftest import run_selftest
+
+        chosen = [e for e in exercises.values() if not only or e.id in only]
+        grader = Grader(chosen, zygote, plugins=pm)
+        failures = 0
+        click.echo(f"{'exercise':<10} {'solution':<26} {'lost':>4}  ok    hint given")
+        for row in run_selftest(grader, chosen, list(exercises.values())):
+            failures += not row.ok
+            mark = click.style("ok  ", fg="green") if row.ok else click.style("FAIL", fg="red", bold=True)
+            hint = row.hint if len(row.hint) <= 30 else row.hint[:29] + "…"
+            click.echo(f"{row.exercise:<10} {row.solution[:26]:<26} {row.points_lost:>4g}  {mark}  {hint}", color=_colour())
+            if row.problem:
+                click.echo(f"{'':<10} {click.style(row.problem, fg='red')}", color=_colour())
+    finally:
+        zygote.close()
+    click.echo(f"{failures} expectation{'s' if failures != 1 else ''} failed." if failures else "Every expectation holds.")
+    sys.exit(1 if failures else 0)
 
 
 if __name__ == "__main__":

@@ -1,50 +1,92 @@
-"""Rendering a report: text for people, JSON for machines."""
+"""Rendering a report: text for people (80 columns, optional colour), JSON for machines."""
 
 from __future__ import annotations
 
 import json
 import textwrap
 
-from grader.results import Report, SubmissionResult
+import click
+
+from grader.results import CheckResult, ExerciseResult, Report, SubmissionResult
 
 WIDTH = 80
+CHECK_INDENT = "          "  # under the text after "    FAIL  "
 
 
 def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent]
+def _wrap(text: str, indent: str, width: int = WIDTH) -> list[str]:
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent,
+                         break_on_hyphens=False) or [indent]
 
 
-def render_text(report: Report) -> str:
-    """The report as a student reads it: per exercise, each check, then the total."""
+def _with_score(left: str, score: str, width: int = WIDTH) -> str:
+    """``left`` and ``score`` on one line, the score right-aligned at ``width``."""
+    gap = width - len(left) - len(score)
+    return f"{left}{' ' * max(gap, 1)}{score}"
+
+
+def render_text(report: Report, *, verbose: bool = False) -> str:
+    """The report as a student reads it: a summary line per exercise, failures in full, the total.
+
+    By default passed checks are folded into one line per exercise; ``verbose`` lists every
+    check. Styles (colour, bold) are ANSI codes that ``click.echo`` strips when colour is off.
+    """
     lines: list[str] = []
     for submission in report.submissions:
-        lines.extend(_render_submission(submission))
+        lines.extend(_render_submission(submission, verbose))
         lines.append("")
     if len(report.submissions) > 1:
-        lines.append(f"Total over {len(report.submissions)} submissions: {_points(report.score)}/{_points(report.max_score)}")
+        total = f"{_points(report.score)}/{_points(report.max_score)}"
+        lines.append(click.style(f"Total over {len(report.submissions)} submissions: {total}", bold=True))
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _render_submission(submission: SubmissionResult) -> list[str]:
-    lines = [submission.path]
+def _render_submission(submission: SubmissionResult, verbose: bool) -> list[str]:
+    lines = [click.style(submission.path, bold=True)]
     if submission.error:
-        lines.extend(_wrap(f"Problem: {submission.error}", "  "))
+        lines.extend(click.style(line, fg="red") for line in _wrap(f"Problem: {submission.error}", "  "))
     for exercise in submission.exercises:
-        title = f"{exercise.name}: {exercise.title}" if exercise.title else exercise.name
-        lines.append(f"  {title}  {_points(exercise.score)}/{_points(exercise.max_score)}")
-        for check in exercise.checks:
-            mark = "pass" if check.passed else "FAIL"
-            lines.append(f"    [{mark}] {check.description} ({_points(check.score)}/{_points(check.max_score)})")
-            if check.message:
-                lines.extend(_wrap(check.message, "           "))
-            if check.hint:
-                lines.extend(_wrap(f"Hint: {check.hint}", "           "))
+        lines.extend(_render_exercise(exercise, verbose))
     if submission.exercises:
-        lines.append(f"  Total: {_points(submission.score)}/{_points(submission.max_score)}")
+        total = f"{_points(submission.score)}/{_points(submission.max_score)}"
+        lines.append(click.style(_with_score("  Total", total), bold=True))
+    return lines
+
+
+def _render_exercise(exercise: ExerciseResult, verbose: bool) -> list[str]:
+    full = exercise.score >= exercise.max_score
+    title = f"  {exercise.name}: {exercise.title}" if exercise.title else f"  {exercise.name}"
+    score = f"{_points(exercise.score)}/{_points(exercise.max_score)}"
+    lines = [click.style(_with_score(title, score), fg="green" if full else "red", bold=True)]
+    passed = [c for c in exercise.checks if c.passed]
+    for check in exercise.checks:
+        if not check.passed or verbose:
+            lines.extend(_render_check(check))
+    if passed and not verbose:
+        points = sum(c.score for c in passed)
+        count = len(passed)
+        label = f"all {count} checks" if count == len(exercise.checks) else f"{count} other check{'s' if count != 1 else ''}"
+        lines.append(click.style(_with_score(f"    pass  {label}", f"{_points(points)} pts"), fg="green"))
+        notes = [c.message for c in passed if c.message]
+        for note in notes:
+            lines.extend(_wrap(note, CHECK_INDENT))
+    return lines
+
+
+def _render_check(check: CheckResult) -> list[str]:
+    mark = click.style("pass", fg="green") if check.passed else click.style("FAIL", fg="red", bold=True)
+    score = f"{_points(check.score)}/{_points(check.max_score)}"
+    description = _wrap(check.description, CHECK_INDENT, WIDTH - len(score) - 1)
+    first = "    " + mark + "  " + description[0].strip()
+    lines = [_with_score(first, score, WIDTH + len(mark) - 4)]
+    lines.extend(description[1:])
+    if check.message:
+        lines.extend(click.style(line, dim=True) if check.passed else line for line in _wrap(check.message, CHECK_INDENT))
+    if check.hint:
+        lines.extend(click.style(line, fg="yellow") for line in _wrap(f"Hint: {check.hint}", CHECK_INDENT))
     return lines
 
 
