@@ -48,6 +48,9 @@ def test_known_wrong_solution_fails_the_checks_meant_to_catch_it(exercise_id, mi
     for name in mistake.caught_by:
         assert not checks[name].passed, f"{mistake.name} passed {name}"
         assert "not implemented" not in checks[name].message
+    hints = [c.hint for c in checks.values() if c.hint]
+    assert mistake.hint, f"{mistake.name} does not say which HINT it must receive"
+    assert any(mistake.hint.lower() in hint.lower() for hint in hints), hints
 
 
 def test_stubs_are_generated_from_the_specs():

@@ -11,11 +11,18 @@ from torch import Tensor
 
 import reference.db
 from grader.compare import expect_close
-from grader.exercise import CheckFailure, Exercise, check, exercise_function, mistakes_in
+from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in
 from grader.inputs import rand
 
 
-@exercise_function
+_WRITE_IT = "10 * log10 of the power clamped at amin, then floor each spectrogram at its own maximum minus top_db."
+FORBIDDEN = (
+    Forbidden("torchaudio.transforms.AmplitudeToDB", _WRITE_IT, python=("torchaudio.transforms.AmplitudeToDB",)),
+    Forbidden("torchaudio.functional.amplitude_to_DB", _WRITE_IT, python=("torchaudio.functional.amplitude_to_DB",)),
+)
+
+
+@exercise_function(forbidden=FORBIDDEN)
 def amplitude_to_db(spec: Tensor, amin: float = 1e-10, top_db: float | None = None) -> Tensor:
     """Convert a power spectrogram to decibels: ``10 * log10(max(spec, amin))``.
 
@@ -50,6 +57,8 @@ GLOBAL_HINT = ("Floor each spectrogram (the last two dims) at its own maximum - 
 FRAME_HINT = ("The maximum is over each whole spectrogram, the last TWO dims (n_mels and frames), "
               "not over each row or frame: amax(dim=(-2, -1), keepdim=True).")
 ABSOLUTE_HINT = "The floor is relative to the maximum: max - top_db, not -top_db."
+DTYPE_HINT = ("Keep the dtype of spec (a {dtype} spectrogram stays {dtype}): no .float(), .double() "
+              "or .to(...) that changes it.")
 
 
 def _db(spec: Tensor, amin: float, top_db: float | None, *, factor: float = 10.0, log: str = "log10",
@@ -109,6 +118,8 @@ def _expect_db(got: Any, spec: Tensor, expected: Tensor, *, what: str,
         # float32 rounding of 10·log10 at ~50 dB is ~1e-5 dB; alternatives agree to well under 1e-4 dB.
         return expect_close(got, expected, what=what, rtol=1e-5, atol=1e-4)
     except CheckFailure as failure:
+        if isinstance(got, torch.Tensor) and got.shape == expected.shape and got.dtype != expected.dtype:
+            raise CheckFailure(failure.message, hint=DTYPE_HINT.format(dtype=str(expected.dtype).removeprefix('torch.'))) from None
         if isinstance(got, torch.Tensor) and got.shape == expected.shape and got.dtype == expected.dtype:
             for candidate, hint in mistakes:
                 # A candidate that agrees with the right answer says nothing about the mistake made.

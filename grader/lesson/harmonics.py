@@ -180,30 +180,46 @@ def harmonics_partials_bounded(student, reference):
                     )
 
 
+def _missing_partials(student, case: tuple) -> tuple[list[int], str, range]:
+    """Partials k = 2 … num_harm - 1 that no seed gives (with the call shown and the seeds tried)."""
+    freq, amp, dur, sr, num_harm = _case_values(case)
+    bin_of = _partial_index(freq, dur)
+    loudest = torch.zeros(num_harm)
+    shown = ""
+    # A partial is quieter than the floor only when u < 1e-3 · k ** (1 + v): at k = 6 about one seed in 60.
+    seeds = range(3) if num_harm == 3 else range(4)
+    for seed in seeds:
+        x, shown = _harmonic_wave(student, *case, seed=seed)
+        spectrum = _amplitudes(x)
+        for k in range(2, num_harm):
+            loudest[k] = max(float(loudest[k]), float(spectrum[bin_of * k]))
+    return [k for k in range(2, num_harm) if float(loudest[k]) <= _FLOOR * amp], shown, seeds
+
+
 @check(1, function="make_sine_wave_harmonics")
 def harmonics_every_partial_appears(student, reference):
     """Over several seeds, every partial k = 2 … num_harm - 1 appears (num_harm 3, and 7 by default)."""
-    for case in (_SMALL_CASE, _DEFAULT_CASE):
-        freq, amp, dur, sr, num_harm = _case_values(case)
-        bin_of = _partial_index(freq, dur)
-        loudest = torch.zeros(num_harm)
-        shown = ""
-        # A partial is quieter than the floor only when u < 1e-3 · k ** (1 + v): at k = 6 about one seed in 60.
-        seeds = range(3) if case[4] is not None else range(4)
-        for seed in seeds:
-            x, shown = _harmonic_wave(student, *case, seed=seed)
-            spectrum = _amplitudes(x)
-            for k in range(2, num_harm):
-                loudest[k] = max(float(loudest[k]), float(spectrum[bin_of * k]))
-        missing = [k for k in range(2, num_harm) if float(loudest[k]) <= _FLOOR * amp]
-        if missing:
-            default = " (num_harm left to its default, 7)" if case[4] is None else ""
-            raise CheckFailure(
-                f"Over random seeds 0 … {seeds[-1]}, {shown}{default} never has a partial at k = "
-                f"{', '.join(map(str, missing))} (× {freq:g} Hz); every partial ({_partials_text(num_harm)}) "
-                "should appear.",
-                hint="Add a sine for every k in range(2, num_harm), and keep the default num_harm=7.",
-            )
+    small, small_shown, small_seeds = _missing_partials(student, _SMALL_CASE)
+    default, default_shown, default_seeds = _missing_partials(student, _DEFAULT_CASE)
+    if not small and not default:
+        return
+    hint = "Add a sine at k · freq for every k in range(2, num_harm)."
+    if small == [2] and default == [6]:
+        hint = ("The last partial is k = num_harm - 1, and range(2, num_harm) includes it: "
+                "range(2, num_harm - 1) leaves it out.")
+    elif not small:
+        explicit, _, _ = _missing_partials(student, _DEFAULT_CASE[:4] + (7,))
+        if not explicit:
+            hint = "With num_harm=7 passed, every partial is there: the default must be num_harm=7."
+    case, missing, shown, seeds = ((_SMALL_CASE, small, small_shown, small_seeds) if small
+                                   else (_DEFAULT_CASE, default, default_shown, default_seeds))
+    freq, _, _, _, num_harm = _case_values(case)
+    left = " (num_harm left to its default, 7)" if case[4] is None else ""
+    raise CheckFailure(
+        f"Over random seeds 0 … {seeds[-1]}, {shown}{left} never has a partial at k = "
+        f"{', '.join(map(str, missing))} (× {freq:g} Hz); every partial ({_partials_text(num_harm)}) should appear.",
+        hint=hint,
+    )
 
 
 @check(1, function="make_sine_wave_harmonics")
@@ -297,11 +313,57 @@ def _pitch_class_audio(student, n: int, dur: float, sr: int, shown: str) -> tupl
     return audio.detach().to(torch.float64), expected
 
 
-def _order_hint(labels: Tensor, n: int) -> str | None:
+def _order_hint(labels: Tensor, n: int, audio: Tensor, sr: int) -> str | None:
     interleaved = torch.arange(12).repeat(n)
-    if torch.equal(labels.to(torch.int64), interleaved):
-        return ("The clips are interleaved (pitch 0, 1, …, 11, 0, 1, …). In a comprehension with two fors the "
-                "left one is the outer loop: [... for pitch in PITCHES for _ in range(n)].")
+    if not torch.equal(labels.to(torch.int64), interleaved):
+        return None
+    strongest = _strongest_frequencies(audio.detach().to(torch.float64), sr)
+    clips = (strongest[:, None] - torch.tensor(PITCHES, dtype=torch.float64)).abs().argmin(dim=1)
+    if torch.equal(clips, torch.arange(12).repeat_interleave(n)):
+        return ("Your clips are in pitch-major order but your labels are interleaved (0, 1, …, 11, 0, …): "
+                "make the labels in the same order as the clips.")
+    return ("The clips are interleaved (pitch 0, 1, …, 11, 0, 1, …). In a comprehension with two fors the "
+            "left one is the outer loop: [... for pitch in PITCHES for _ in range(n)].")
+
+
+def _start(values: Tensor) -> str:
+    shown = ", ".join(str(v) for v in values[:8].tolist())
+    return f"[{shown}, …]" if values.numel() > 8 else f"[{shown}]"
+
+
+_LOUD_PARTIAL_HINT = ("A partial is louder than the fundamental: in make_sine_wave_harmonics, partial k has amplitude "
+                      "amp * u / k ** (1 + v), at most amp / k (mind the parentheses around 1 + v).")
+
+
+def _is_partial(strongest: float, pitch: float, tol: float) -> bool:
+    """``strongest`` is a harmonic k ≥ 2 of ``pitch`` (within ``tol`` Hz)."""
+    k = round(strongest / pitch)
+    return k >= 2 and abs(strongest - k * pitch) <= tol
+
+
+def _own_amplitudes(student, freq: float, amp: float, dur: float, sr: int, num_harm: int | None,
+                    ks: list[int], seed: int) -> list[float] | None:
+    """Amplitudes at k · freq of the student's own make_sine_wave_harmonics; None if it gives nothing usable."""
+    args = (freq, amp, dur, sr) if num_harm is None else (freq, amp, dur, sr, num_harm)
+    try:
+        got = student.call("make_sine_wave_harmonics", *args, seed=seed).value
+    except CheckFailure:
+        return None
+    if (not isinstance(got, Tensor) or not got.is_floating_point() or list(got.shape) != [int(dur * sr)]
+            or not bool(torch.isfinite(got).all())):
+        return None
+    freqs = torch.tensor([[k * freq for k in ks]], dtype=torch.float64)
+    return _amplitudes_at(got.detach().to(torch.float64)[None], freqs, sr)[0].tolist()
+
+
+def _own_fundamental_hint(student, freq: float, amp: float, dur: float, sr: int, num_harm: int | None) -> str | None:
+    """A hint when the student's make_sine_wave_harmonics itself gets the fundamental's amplitude wrong."""
+    for seed in (0, 1):
+        own = _own_amplitudes(student, freq, amp, dur, sr, num_harm, [1], seed)
+        if own is not None and abs(own[0] - amp) > 0.02 * amp:
+            call = f"make_sine_wave_harmonics({freq:g}, {amp:g}, {dur:g}, {sr}{'' if num_harm is None else ', 3'})"
+            return (f"Your {call} itself has a fundamental of amplitude {own[0]:.3g}, not amp = {amp:g}: "
+                    "fix make_sine_wave_harmonics first.")
     return None
 
 
@@ -336,9 +398,11 @@ def pitch_class_shapes_and_labels(student, reference):
         _expect_part(labels, f"The labels of {shown}", (12 * n,), torch.int64)
         expected = torch.arange(12).repeat_interleave(n)
         if not torch.equal(labels, expected):
+            first = int((labels != expected).nonzero()[0])
             raise CheckFailure(
-                f"The labels of {shown} should be {expected.tolist()}, but they are {labels.tolist()}.",
-                hint=_order_hint(labels, n),
+                f"The labels of {shown} should be {_start(expected)} (pitch-major), but they are "
+                f"{_start(labels)}: label {first} is {int(labels[first])}, not {int(expected[first])}.",
+                hint=_order_hint(labels, n, audio, 16000 if sr is None else sr),
             )
 
 
@@ -348,17 +412,22 @@ def pitch_class_samples_match_labels(student, reference):
     n, dur, sr = 2, 0.5, 8000
     shown = f"make_pitch_class_dataset({n}, {dur:g}, {sr})"
     audio, labels = _pitch_class_audio(student, n, dur, sr, shown)
-    strongest = _strongest_frequencies(audio, sr)
+    strongest = _strongest_frequencies(audio, sr).tolist()
     bin_width = sr / audio.shape[1]
-    for row in range(audio.shape[0]):
+    wrong = [row for row in range(audio.shape[0]) if abs(strongest[row] - PITCHES[int(labels[row])]) > bin_width]
+    if wrong:
+        hint = None
+        if all(_is_partial(strongest[row], PITCHES[int(labels[row])], bin_width) for row in wrong):
+            hint = _LOUD_PARTIAL_HINT
+        elif all(any(abs(strongest[row] - p) <= bin_width for p in PITCHES) for row in wrong):
+            hint = "Make clip i of pitch PITCHES[p] and give it the label p, in the same order for audio and labels."
+        row = wrong[0]
         label = int(labels[row])
-        pitch = PITCHES[label]
-        if abs(float(strongest[row]) - pitch) > bin_width:
-            raise CheckFailure(
-                f"In {shown}, clip {row} is labelled {label} ({PITCH_NAMES[label]}, {pitch:g} Hz), but its "
-                f"strongest frequency is {float(strongest[row]):g} Hz.",
-                hint="Make clip i of pitch PITCHES[p] and give it the label p, in the same order for audio and labels.",
-            )
+        raise CheckFailure(
+            f"In {shown}, clip {row} is labelled {label} ({PITCH_NAMES[label]}, {PITCHES[label]:g} Hz), but its "
+            f"strongest frequency is {strongest[row]:g} Hz.",
+            hint=hint,
+        )
 
 
 @check(1, function="make_pitch_class_dataset")
@@ -382,27 +451,45 @@ def pitch_class_levels(student, reference):
     for row in range(audio.shape[0]):
         where = f"In {shown}, clip {row} ({float(freqs[row]):g} Hz)"
         a1, a2 = float(amplitudes[row, 0]), float(amplitudes[row, 1])
+        freq = float(freqs[row])
         if not 0.3 - tol <= a1 <= 0.8 + tol:
             raise CheckFailure(
                 f"{where} has a fundamental of amplitude {a1:.3g}; it should be 0.3 + random.random() / 2, "
                 "between 0.3 and 0.8.",
+                hint=_own_fundamental_hint(student, freq, 0.5, dur, sr, 3)
+                or "Pass 0.3 + random.random() / 2 as amp to make_sine_wave_harmonics.",
             )
         if a2 > a1 / 2 + tol:
             raise CheckFailure(
-                f"{where} has a partial at 2 × {float(freqs[row]):g} Hz of amplitude {a2:.3g}, louder than half "
+                f"{where} has a partial at 2 × {freq:g} Hz of amplitude {a2:.3g}, louder than half "
                 f"the fundamental's {a1:.3g}.",
+                hint="In make_sine_wave_harmonics, partial k has amplitude amp * u / k ** (1 + v), at most amp / k "
+                "(mind the parentheses around 1 + v).",
             )
         a3 = float(amplitudes[row, 2])
         if a3 > tol:
+            own = [_own_amplitudes(student, freq, 1.0, dur, sr, 3, [3], seed) for seed in (0, 1)]
+            if any(levels is not None and levels[0] > _FLOOR for levels in own):
+                hint = (f"Your make_sine_wave_harmonics({freq:g}, 1, {dur:g}, {sr}, 3) itself adds a partial at "
+                        "k = 3: range(2, num_harm) stops before num_harm, so num_harm=3 gives only k = 2.")
+            else:
+                hint = "Pass num_harm=3 to make_sine_wave_harmonics."
             raise CheckFailure(
-                f"{where} has a partial at 3 × {float(freqs[row]):g} Hz of amplitude {a3:.3g}; "
+                f"{where} has a partial at 3 × {freq:g} Hz of amplitude {a3:.3g}; "
                 "with num_harm=3 the only partial is k = 2.",
-                hint="Pass num_harm=3 to make_sine_wave_harmonics.",
+                hint=hint,
             )
         if float(noise[row]) > noise_bound:
+            loudest = float(noise.max())
+            hint = None
+            if loudest <= 0.2 * 1.2:
+                hint = "The noise level here is random.random() * 0.1; 0.2 is for the random-pitch data set."
+            elif loudest <= 1.2:
+                hint = "The noise level is random.random() * 0.1: multiply random.random() by 0.1."
             raise CheckFailure(
                 f"{where} has noise of standard deviation about {float(noise[row]):.3g}; it should be "
                 "random.random() * 0.1, at most 0.1.",
+                hint=hint,
             )
 
 
@@ -473,23 +560,39 @@ def random_pitch_samples_match_pitches(student, reference):
     audio = audio.detach().to(torch.float64)
     strongest = _strongest_frequencies(audio, sr)
     bin_width = sr / audio.shape[1]
-    for row in range(n):
-        if abs(float(strongest[row]) - float(values[row])) > bin_width:
-            raise CheckFailure(
-                f"In {shown}, clip {row} has pitch {float(values[row]):g} Hz, but its strongest frequency is "
-                f"{float(strongest[row]):g} Hz.",
-                hint="Draw the pitch once per clip and use that same value for the clip and in pitches.",
-            )
-    amplitudes = _amplitudes_at(audio, values[:, None], sr)
-    for row in range(n):
-        a1 = float(amplitudes[row, 0])
-        # Noise of 0.2 moves the measured amplitude by about 0.2 · sqrt(3 / 4000) ≈ 0.0055.
-        if abs(a1 - 0.3) > 0.035:
-            raise CheckFailure(
-                f"In {shown}, clip {row} ({float(values[row]):g} Hz) has a fundamental of amplitude {a1:.3g}; it "
-                "should be 0.3.",
-                hint="Each clip is make_sine_wave_harmonics(pitch, 0.3, dur, sr) plus noise.",
-            )
+    found, wanted = strongest.tolist(), values.tolist()
+    wrong = [row for row in range(n) if abs(found[row] - wanted[row]) > bin_width]
+    if wrong:
+        hint = None
+        low, high = pitch_range
+        if all(_is_partial(found[row], wanted[row], bin_width) for row in wrong):
+            hint = _LOUD_PARTIAL_HINT
+        elif all(low - bin_width <= found[row] <= high + bin_width for row in wrong):
+            hint = "Draw the pitch once per clip and use that same value for the clip and in pitches."
+        row = wrong[0]
+        raise CheckFailure(
+            f"In {shown}, clip {row} has pitch {wanted[row]:g} Hz, but its strongest frequency is {found[row]:g} Hz.",
+            hint=hint,
+        )
+    amplitudes = _amplitudes_at(audio, values[:, None], sr)[:, 0].tolist()
+    # Noise of 0.2 moves the measured amplitude by about 0.2 · sqrt(3 / 4000) ≈ 0.0055.
+    tol = 0.035
+    wrong = [row for row in range(n) if abs(amplitudes[row] - 0.3) > tol]
+    if wrong:
+        row = wrong[0]
+        hint = _own_fundamental_hint(student, wanted[row], 0.3, dur, sr, None)
+        if hint is None:
+            if (all(0.3 - tol <= a <= 0.8 + tol for a in amplitudes)
+                    and max(amplitudes) - min(amplitudes) > 2 * tol):
+                hint = ("The fundamental's amplitude is a fixed 0.3 here, not 0.3 + random.random() / 2 as in the "
+                        "pitch-class data set.")
+            else:
+                hint = "Each clip is make_sine_wave_harmonics(pitch, 0.3, dur, sr) plus noise."
+        raise CheckFailure(
+            f"In {shown}, clip {row} ({wanted[row]:g} Hz) has a fundamental of amplitude {amplitudes[row]:.3g}; "
+            "it should be 0.3.",
+            hint=hint,
+        )
 
 
 EXERCISE = Exercise(

@@ -11,11 +11,24 @@ from torch import Tensor
 
 import reference.nll
 from grader.compare import describe, expect_close
-from grader.exercise import CheckFailure, Exercise, check, exercise_function, mistakes_in
+from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in
 from grader.inputs import randn
 
 
-@exercise_function
+_WRITE_IT = "pick each row's target probability (probs[torch.arange(N), target]) and take the mean of -log."
+FORBIDDEN = (
+    Forbidden("torch.nn.functional.nll_loss", _WRITE_IT, python=("torch.nn.functional.nll_loss",)),
+    Forbidden("torch.nn.functional.cross_entropy", _WRITE_IT, python=("torch.nn.functional.cross_entropy",)),
+    Forbidden("torch.nn.NLLLoss", _WRITE_IT, python=("torch.nn.NLLLoss",)),
+    Forbidden("torch.nn.CrossEntropyLoss", _WRITE_IT, python=("torch.nn.CrossEntropyLoss",)),
+    # Any other spelling of the library's loss reaches one of these operators.
+    Forbidden("the library's NLL loss", _WRITE_IT,
+              aten=("aten.nll_loss_forward", "aten.nll_loss2d_forward", "aten.nll_loss", "aten.nll_loss_nd",
+                    "aten.cross_entropy_loss")),
+)
+
+
+@exercise_function(forbidden=FORBIDDEN)
 def nll_loss(probs: Tensor, target: Tensor) -> Tensor:
     """Return the mean negative log-likelihood of the target classes.
 

@@ -162,9 +162,8 @@ def initial_model() -> _Linear:
 # --------------------------------------------------------------------------- PitchClassifier
 
 
-def _expect_classifier(outcome: Any, shown: str, n_mels: int, n_classes: int, x: Tensor) -> None:
-    """The constructed model holds one Linear as ``layer``, and its logits are ``x @ W.T + b``."""
-    model = outcome.instance
+def _expect_layer(model: Any, shown: str, n_mels: int, n_classes: int) -> tuple[Tensor, Tensor]:
+    """The constructed model holds one Linear(n_mels, n_classes) as ``layer``: its (weight, bias)."""
     if not isinstance(model, ModuleSnapshot):
         raise CheckFailure(f"{shown} should build a torch.nn.Module, but it built {describe(model)}.")
     children = model.children
@@ -190,6 +189,23 @@ def _expect_classifier(outcome: Any, shown: str, n_mels: int, n_classes: int, x:
             hint=hint,
         )
     expect_tensor(bias, what=f"{shown}: self.layer.bias", shape=(n_classes,))
+    return weight, bias
+
+
+def _expect_classifier(student, args: tuple, method: str, x: Tensor, n_mels: int, n_classes: int) -> None:
+    """``PitchClassifier(*args)`` holds one Linear as ``layer``, and its logits are ``x @ W.T + b``."""
+    shown = f"PitchClassifier({', '.join(map(str, args))})"
+    try:
+        outcome = student.call("PitchClassifier", *args, method=method, method_args=[x])
+    except CheckFailure as failure:
+        # The model crashed on x: if its layer is the wrong one, say that (it is the cause).
+        try:
+            built = student.call("PitchClassifier", *args).value
+        except CheckFailure:
+            raise failure from None
+        _expect_layer(built, shown, n_mels, n_classes)
+        raise
+    weight, bias = _expect_layer(outcome.instance, shown, n_mels, n_classes)
     logits64 = x.double() @ weight.double().T + bias.double()
     what = f"{shown}(x) for x of shape {list(x.shape)}"
     got = expect_tensor(outcome.value, what=what, shape=(*x.shape[:-1], n_classes), dtype=torch.float32)
@@ -207,24 +223,21 @@ def _expect_classifier(outcome: Any, shown: str, n_mels: int, n_classes: int, x:
 def classifier_with_default_sizes(student, reference):
     """PitchClassifier() holds a Linear(48, 12) as self.layer; its forward gives the layer's logits."""
     x = randn(5, N_MELS, seed=80, scale=10.0) + 20.0
-    outcome = student.call("PitchClassifier", method="forward", method_args=[x])
-    _expect_classifier(outcome, "PitchClassifier()", N_MELS, N_CLASSES, x)
+    _expect_classifier(student, (), "forward", x, N_MELS, N_CLASSES)
 
 
 @check(1, function="PitchClassifier")
 def classifier_on_batched_frames(student, reference):
     """The model maps frames of any leading shape, [2, 3, 48], to logits [2, 3, 12]."""
     x = randn(2, 3, N_MELS, seed=81, scale=10.0) + 20.0
-    outcome = student.call("PitchClassifier", N_MELS, N_CLASSES, method="__call__", method_args=[x])
-    _expect_classifier(outcome, "PitchClassifier(48, 12)", N_MELS, N_CLASSES, x)
+    _expect_classifier(student, (N_MELS, N_CLASSES), "__call__", x, N_MELS, N_CLASSES)
 
 
 @check(1, function="PitchClassifier")
 def classifier_with_other_sizes(student, reference):
     """PitchClassifier(40, 5) holds a Linear(40, 5) and maps [4, 40] frames to [4, 5] logits."""
     x = randn(4, 40, seed=82, scale=10.0) + 20.0
-    outcome = student.call("PitchClassifier", 40, 5, method="forward", method_args=[x])
-    _expect_classifier(outcome, "PitchClassifier(40, 5)", 40, 5, x)
+    _expect_classifier(student, (40, 5), "forward", x, 40, 5)
 
 
 # --------------------------------------------------------------------------- train_classifier
@@ -281,6 +294,15 @@ def _expect_loss_list(got: Any, n_steps: int, shown: str, *, n_steps_given: bool
     return torch.tensor([float(item) for item in got], dtype=torch.float64)
 
 
+def _loss_values(got: Any) -> Tensor | None:
+    """The student's losses as a float64 tensor when they are a list of at least 2 finite numbers, else None."""
+    if not isinstance(got, list) or len(got) < 2:
+        return None
+    if any(isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item) for item in got):
+        return None
+    return torch.tensor([float(item) for item in got], dtype=torch.float64)
+
+
 def _off(curve: Tensor, expected: Tensor) -> Tensor:
     """Where the losses disagree beyond float rounding (NaN counts as a disagreement)."""
     return ~((curve - expected).abs() <= CURVE_ATOL + CURVE_RTOL * expected.abs())
@@ -304,7 +326,59 @@ def _row_losses() -> Tensor:
     return -logits.log_softmax(dim=1)[torch.arange(len(labels)), labels]
 
 
-def _diagnose(curve: Tensor, expected: Tensor, first_bad: int, lr: float, lr_given: bool) -> str:
+NO_GRADIENT_HINT = ("No gradient reaches the model's weights: keep the loss connected to the model "
+                    "(no .detach(), .item() or torch.tensor(...) before loss.backward()), and step an "
+                    "optimiser built on model.parameters().")
+
+
+NO_ZERO_GRAD_HINT = ("Your losses match training without clearing the gradients: call "
+                     "optimizer.zero_grad() at the start of every step, otherwise loss.backward() adds "
+                     "each step's gradients to the previous ones.")
+
+
+def _trained_weights(model: Any) -> tuple[Tensor, Tensor] | None:
+    """The (weight, bias) of a model that came back from the student as a [12, 48] Linear, else None."""
+    if not isinstance(model, ModuleSnapshot):
+        return None
+    weight, bias = model.state.get("layer.weight"), model.state.get("layer.bias")
+    if not (isinstance(weight, Tensor) and list(weight.shape) == [N_CLASSES, N_MELS]
+            and isinstance(bias, Tensor) and list(bias.shape) == [N_CLASSES]):
+        return None
+    return weight, bias
+
+
+def _weights_unchanged(weight: Tensor, bias: Tensor) -> bool:
+    initial = initial_model().layer
+    return torch.equal(weight, initial.weight.detach()) and torch.equal(bias, initial.bias.detach())
+
+
+def _after_one_step(weight: Tensor, bias: Tensor, lr: float) -> bool:
+    """Whether the weights are those of a single Adam step from the initial model.
+
+    An Adam first step moves each weight by about lr; 1 % of that is far above float rounding.
+    """
+    features, labels = training_set()
+    model = initial_model()
+    reference.training.run_training(model, features, labels, 1, lr)
+    tolerance = 0.01 * lr
+    return bool(((weight.double() - model.layer.weight.detach().double()).abs() <= tolerance).all()
+                and ((bias.double() - model.layer.bias.detach().double()).abs() <= tolerance).all())
+
+
+def _stuck_hint(model_after: Any, lr: float) -> str:
+    """A hint for losses that never change, from the model the student's training left behind."""
+    trained = _trained_weights(model_after)
+    if trained is not None and _weights_unchanged(*trained):
+        return "Your loss and the model's weights never change. " + NO_GRADIENT_HINT
+    if trained is not None and _after_one_step(*trained, lr):
+        return ("Your loss never changes, but the model took one step after your loop: call "
+                "optimizer.step() inside the loop, at every step, after loss.backward().")
+    return ("Your loss never changes, so the model does not learn: build the optimiser on "
+            "model.parameters(), call loss.backward() and optimizer.step() at every step, and "
+            "keep the loss connected to the model (no .detach() before backward).")
+
+
+def _diagnose(curve: Tensor, expected: Tensor, first_bad: int, lr: float, lr_given: bool, model_after: Any) -> str:
     """A hint naming the classic mistake that the student's curve looks like."""
     n_rows = len(training_set()[1])
     if first_bad == 0:
@@ -324,16 +398,11 @@ def _diagnose(curve: Tensor, expected: Tensor, first_bad: int, lr: float, lr_giv
         return ("The first loss is that of the untrained model: the mean over all N rows of "
                 "-log softmax(model(features))[i, labels[i]].")
     if not bool(_off(curve, curve[:1].expand_as(curve)).any()):
-        return ("Your loss never changes, so the model does not learn: build the optimiser on "
-                "model.parameters(), call loss.backward() and optimizer.step() at every step, and "
-                "keep the loss connected to the model (no .detach(), .item() or torch.tensor(...) "
-                "before backward).")
+        return _stuck_hint(model_after, lr)
     steps = min(len(curve), DIAGNOSIS_STEPS)
     prefix = curve[:steps]
     if _matches(prefix, _simulated_curve(steps, lr, zero_grad=False)):
-        return ("Your losses match training without clearing the gradients: call "
-                "optimizer.zero_grad() at the start of every step, otherwise loss.backward() adds "
-                "each step's gradients to the previous ones.")
+        return NO_ZERO_GRAD_HINT
     if _matches(prefix, _simulated_curve(steps, lr, optimiser="sgd")):
         return "Your losses match plain gradient descent (SGD): the lesson trains with torch.optim.Adam."
     if lr != 1e-3 and _matches(prefix, _simulated_curve(steps, 1e-3)):
@@ -346,9 +415,9 @@ def _diagnose(curve: Tensor, expected: Tensor, first_bad: int, lr: float, lr_giv
             "batch, back-propagate, and step torch.optim.Adam(model.parameters(), lr=lr).")
 
 
-def _expect_curve(got: Any, expected: list[float], *, shown: str, lr: float, given: bool) -> None:
+def _expect_curve(outcome: Any, expected: list[float], *, shown: str, lr: float, given: bool) -> None:
     """The student's losses must match the reference's, step by step, to float rounding."""
-    curve = _expect_loss_list(got, len(expected), shown, n_steps_given=given)
+    curve = _expect_loss_list(outcome.value, len(expected), shown, n_steps_given=given)
     target = torch.tensor(expected, dtype=torch.float64)
     off = _off(curve, target)
     if not bool(off.any()):
@@ -367,7 +436,8 @@ def _expect_curve(got: Any, expected: list[float], *, shown: str, lr: float, giv
     not_finite = (~torch.isfinite(curve)).nonzero()
     if len(not_finite):
         message += f" From loss {int(not_finite[0]) + 1} on, yours are not finite ({curve[int(not_finite[0])].item()})."
-    raise CheckFailure(message, hint=_diagnose(curve, target, first, lr, given))
+    model_after = outcome.args_after[0] if outcome.args_after else None
+    raise CheckFailure(message, hint=_diagnose(curve, target, first, lr, given, model_after))
 
 
 @check(2, function="train_classifier", public=True)
@@ -376,16 +446,16 @@ def loss_curve_with_default_settings(student, reference):
     features, labels = training_set()
     outcome = _student_default_run(student)
     expected = reference.train_classifier(initial_model(), features, labels)
-    _expect_curve(outcome.value, expected, shown="train_classifier(model, features, labels)", lr=1e-3, given=False)
+    _expect_curve(outcome, expected, shown="train_classifier(model, features, labels)", lr=1e-3, given=False)
 
 
 @check(2, function="train_classifier")
 def loss_curve_with_another_learning_rate(student, reference):
     """With n_steps=30 and lr=0.005, the 30 losses match Adam's at that rate."""
     features, labels = training_set()
-    got = student.train_classifier(initial_model(), features, labels, OTHER_N_STEPS, OTHER_LR)
+    outcome = student.call("train_classifier", initial_model(), features, labels, OTHER_N_STEPS, OTHER_LR)
     expected = reference.train_classifier(initial_model(), features, labels, OTHER_N_STEPS, OTHER_LR)
-    _expect_curve(got, expected, shown=f"train_classifier(model, features, labels, {OTHER_N_STEPS}, {OTHER_LR:g})",
+    _expect_curve(outcome, expected, shown=f"train_classifier(model, features, labels, {OTHER_N_STEPS}, {OTHER_LR:g})",
                   lr=OTHER_LR, given=True)
 
 
@@ -397,29 +467,43 @@ def trained_model_classifies_held_out_frames(student, reference):
     model = outcome.args_after[0] if outcome.args_after else None
     if not isinstance(model, ModuleSnapshot):
         raise CheckFailure(f"After {shown} the model argument is {describe(model)}, not the trained module.")
-    weight = model.state.get("layer.weight")
-    bias = model.state.get("layer.bias")
-    if not (isinstance(weight, Tensor) and list(weight.shape) == [N_CLASSES, N_MELS]
-            and isinstance(bias, Tensor) and list(bias.shape) == [N_CLASSES]):
+    trained = _trained_weights(model)
+    if trained is None:
         raise CheckFailure(f"After {shown} the model's layer no longer has a [12, 48] weight and a [12] bias.")
-    initial = initial_model().layer
-    if torch.equal(weight, initial.weight.detach()) and torch.equal(bias, initial.bias.detach()):
-        raise CheckFailure(
-            f"After {shown} the model's weights are unchanged: the model passed in was not trained.",
-            hint="Build the optimiser on model.parameters() of the model you were given (not a copy) "
-                 "and call optimizer.step() at every step.",
-        )
+    weight, bias = trained
+    if _weights_unchanged(weight, bias):
+        losses = _loss_values(outcome.value)
+        if losses is not None and bool(_off(losses, losses[:1].expand_as(losses)).any()):
+            hint = ("Your losses change, but the model you were given does not: you trained another "
+                    "model (a copy?). Build the optimiser on model.parameters() of the model passed in.")
+        elif losses is not None:
+            hint = NO_GRADIENT_HINT
+        else:
+            hint = ("Train the model you were given: build the optimiser on its parameters and call "
+                    "loss.backward() and optimizer.step() at every step.")
+        raise CheckFailure(f"After {shown} the model's weights are unchanged: the model passed in was not trained.",
+                           hint=hint)
     features, labels = held_out_set()
     logits = features.double() @ weight.double().T + bias.double()
     if not bool(torch.isfinite(logits).all()):
-        raise CheckFailure(f"After {shown} the model's weights contain NaN or Inf.")
+        hint = None
+        losses = outcome.value
+        if (isinstance(losses, list) and len(losses) >= DIAGNOSIS_STEPS
+                and all(isinstance(item, float) for item in losses[:DIAGNOSIS_STEPS])
+                and _matches(torch.tensor(losses[:DIAGNOSIS_STEPS], dtype=torch.float64),
+                             _simulated_curve(DIAGNOSIS_STEPS, 1e-3, zero_grad=False))):
+            hint = NO_ZERO_GRAD_HINT
+        raise CheckFailure(f"After {shown} the model's weights contain NaN or Inf.", hint=hint)
     correct = int((logits.argmax(dim=1) == labels).sum())
     fraction = correct / len(labels)
     if fraction < ACCURACY_BAR:
+        hint = "Train the model you were given, on the whole batch, for all n_steps steps."
+        if _after_one_step(weight, bias, 1e-3):
+            hint = "The model took a single step: call optimizer.step() inside the loop, at every step."
         raise CheckFailure(
             f"After {shown} the model classifies {correct} of {len(labels)} held-out frames correctly "
             f"({100 * fraction:.1f} %); it should reach at least {100 * ACCURACY_BAR:.0f} %.",
-            hint="Train the model you were given, on the whole batch, for all n_steps steps.",
+            hint=hint,
         )
 
 

@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["matches_the_lesson_figure", "amin_floors_small_powers"]
+HINT = "clamping the decibels afterwards"
 
 
 def amplitude_to_db(spec, amin=1e-10, top_db=None):

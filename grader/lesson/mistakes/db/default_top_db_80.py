@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["no_floor_without_top_db"]
+HINT = "By default (top_db=None) nothing is floored"
 
 
 def amplitude_to_db(spec, amin=1e-10, top_db=80.0):

@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["keeps_shape_and_dtype"]
+HINT = "a float64 spectrogram stays float64"
 
 
 def amplitude_to_db(spec, amin=1e-10, top_db=None):

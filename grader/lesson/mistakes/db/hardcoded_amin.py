@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["amin_floors_small_powers"]
+HINT = "The amin argument is ignored"
 
 
 def amplitude_to_db(spec, amin=1e-10, top_db=None):

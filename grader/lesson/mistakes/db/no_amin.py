@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["amin_floors_small_powers"]
+HINT = "log10(0) is -inf"
 
 
 def amplitude_to_db(spec, amin=1e-10, top_db=None):

@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["top_db_floors_each_spectrogram_of_a_batch"]
+HINT = "not at the maximum of the whole batch"
 
 
 def amplitude_to_db(spec, amin=1e-10, top_db=None):

@@ -7,6 +7,7 @@ import torch
 from grader.student import PITCHES, make_sine_wave, make_white_noise
 
 CAUGHT_BY = ['pitch_class_shapes_and_labels', 'pitch_class_samples_match_labels', 'pitch_class_levels']
+HINT = "not the lesson's fixed 3 s"
 
 
 def make_sine_wave_harmonics(freq, amp, dur, sr=16000, num_harm=7):

@@ -7,6 +7,7 @@ import torch
 from grader.student import PITCHES, make_sine_wave, make_white_noise
 
 CAUGHT_BY = ['pitch_class_shapes_and_labels']
+HINT = 'The clips are interleaved'
 
 
 def make_sine_wave_harmonics(freq, amp, dur, sr=16000, num_harm=7):

@@ -7,6 +7,7 @@ import torch
 from grader.student import PITCHES, make_sine_wave, make_white_noise
 
 CAUGHT_BY = ['harmonics_every_partial_appears']
+HINT = 'range(2, num_harm - 1) leaves it out'
 
 
 def make_sine_wave_harmonics(freq, amp, dur, sr=16000, num_harm=7):

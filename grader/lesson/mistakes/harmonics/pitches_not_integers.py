@@ -7,6 +7,7 @@ import torch
 from grader.student import PITCHES, make_sine_wave, make_white_noise
 
 CAUGHT_BY = ['random_pitch_shapes_and_values']
+HINT = 'which gives integers'
 
 
 def make_sine_wave_harmonics(freq, amp, dur, sr=16000, num_harm=7):

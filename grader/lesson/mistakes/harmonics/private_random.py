@@ -7,6 +7,7 @@ import torch
 from grader.student import PITCHES, make_sine_wave, make_white_noise
 
 CAUGHT_BY = ['harmonics_follow_random_seed']
+HINT = 'random.Random of your own'
 
 
 RNG = random.Random(2024)

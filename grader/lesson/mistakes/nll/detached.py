@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["gradient_matches"]
+HINT = "no .detach(), .item(), .numpy() or torch.tensor(...) of the result"
 
 
 def nll_loss(probs, target):

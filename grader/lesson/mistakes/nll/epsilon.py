@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["tiny_probabilities"]
+HINT = "do not add an epsilon"
 
 
 def nll_loss(probs, target):

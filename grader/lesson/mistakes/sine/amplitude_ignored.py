@@ -5,6 +5,7 @@ import math
 import torch
 
 CAUGHT_BY = ["sine_matches_formula", "sine_default_sample_rate", "sine_other_rates_and_durations"]
+HINT = "multiply the sine by amp"
 
 
 def make_sine_wave(freq, amp, dur, sr=16000):

@@ -5,6 +5,7 @@ import math
 import torch
 
 CAUGHT_BY = ["noise_is_white"]
+HINT = "holds each value for several samples"
 
 
 def make_sine_wave(freq, amp, dur, sr=16000):

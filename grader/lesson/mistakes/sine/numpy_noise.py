@@ -5,6 +5,7 @@ import math
 import torch
 
 CAUGHT_BY = ["noise_follows_torch_seed"]
+HINT = "not from NumPy"
 
 
 def make_sine_wave(freq, amp, dur, sr=16000):

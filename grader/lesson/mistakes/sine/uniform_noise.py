@@ -5,6 +5,7 @@ import math
 import torch
 
 CAUGHT_BY = ["noise_statistics", "noise_is_gaussian"]
+HINT = "torch.rand is uniform"
 
 
 def make_sine_wave(freq, amp, dur, sr=16000):

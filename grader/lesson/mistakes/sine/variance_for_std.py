@@ -5,6 +5,7 @@ import math
 import torch
 
 CAUGHT_BY = ["noise_statistics"]
+HINT = "not the variance"
 
 
 def make_sine_wave(freq, amp, dur, sr=16000):

@@ -5,6 +5,7 @@ import math
 import torch
 
 CAUGHT_BY = ["sine_default_sample_rate"]
+HINT = "default sample rate must be sr=16000"
 
 
 def make_sine_wave(freq, amp, dur, sr=44100):

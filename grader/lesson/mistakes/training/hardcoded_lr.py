@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["loss_curve_with_another_learning_rate"]
+HINT = 'give the optimiser the lr argument'
 
 
 class PitchClassifier(torch.nn.Module):

@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["loss_curve_with_default_settings", "loss_curve_with_another_learning_rate", "trained_model_classifies_held_out_frames"]
+HINT = 'optimizer.step() inside the loop'
 
 
 class PitchClassifier(torch.nn.Module):

@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["loss_curve_with_default_settings", "loss_curve_with_another_learning_rate"]
+HINT = 'mean of -log p[target] over the rows, not the sum'
 
 
 class PitchClassifier(torch.nn.Module):

@@ -5,6 +5,7 @@ import copy
 import torch
 
 CAUGHT_BY = ["trained_model_classifies_held_out_frames"]
+HINT = 'you trained another model'
 
 
 class PitchClassifier(torch.nn.Module):
