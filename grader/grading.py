@@ -12,6 +12,8 @@ from grader.exercise import Check, CheckFailure, Exercise, forbidden_calls
 from grader.diagnosis import Evidence
 from grader.plugins import get_plugin_manager
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.notebook import STATEMENT_SECONDS
+from grader.sandbox import wire
 from grader.sandbox.student_process import StudentProcess, StudentProcessError
 from grader.sandbox.zygote import Zygote
 from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, forbidden_rule, student_error_message
@@ -29,6 +31,8 @@ class LoadedSubmission:
     # Functions that a file names but which could not be loaded, with the reason.
     unavailable: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # What a notebook's cells skipped or failed to run: reported, never graded.
+    warnings: list[str] = field(default_factory=list)
 
 
 class Grader:
@@ -61,7 +65,7 @@ class Grader:
         with StudentProcess(self.zygote, timeout=self.timeout, memory_bytes=self.memory_bytes) as process:
             loaded = self._load(process, submission)
             chosen = [e for e in self.exercises if self._attempted(e, loaded)]
-            result = SubmissionResult(path=submission.path, ran=bool(loaded.functions))
+            result = SubmissionResult(path=submission.path, ran=bool(loaded.functions), warnings=loaded.warnings)
             if loaded.problems:
                 result.error = " ".join(loaded.problems)
             if not chosen:
@@ -100,8 +104,19 @@ class Grader:
                 "names": self.spec_names,
                 "forbidden": self.forbidden,
             }
+            timeout = None
+            if file.cells is not None:
+                loaded.warnings.extend(file.warnings)
+                request["cells"] = [
+                    {"name": cell.name, "source": cell.source,
+                     "run": [st.index for st in cell.statements if st.kind != "skip"]}
+                    for cell in file.cells if cell.problem is None
+                ]
+                request["statement_seconds"] = STATEMENT_SECONDS
+                statements = sum(len(cell["run"]) for cell in request["cells"])
+                timeout = self.timeout + statements * STATEMENT_SECONDS
             try:
-                reply = process.request(request)
+                reply = process.request(request, timeout=timeout)
             except StudentProcessError as error:
                 reason = f"{file.path} could not be loaded: {error.message}."
                 loaded.problems.append(reason)
@@ -113,6 +128,9 @@ class Grader:
                 self._mark_unavailable(loaded, file, reason)
                 continue
             process.remember(request)
+            warnings = reply.document.get("warnings")
+            if isinstance(warnings, list):
+                loaded.warnings.extend(wire.clean_text(w, 300) for w in warnings[:50] if isinstance(w, str))
             found = reply.document.get("functions")
             for name, info in (found.items() if isinstance(found, dict) else []):
                 if name in self.spec_names and isinstance(info, dict):

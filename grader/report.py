@@ -48,6 +48,12 @@ def _render_submission(submission: SubmissionResult, verbose: bool) -> list[str]
     lines = [click.style(submission.path, bold=True)]
     if submission.error:
         lines.extend(click.style(line, fg="red") for line in _wrap(f"Problem: {submission.error}", "  "))
+    if submission.warnings:
+        shown = submission.warnings if verbose else submission.warnings[:5]
+        for warning in shown:
+            lines.extend(click.style(line, fg="yellow") for line in _wrap(f"Warning: {warning}", "  "))
+        if len(shown) < len(submission.warnings):
+            lines.append(f"  (and {len(submission.warnings) - len(shown)} more warnings: -v shows them)")
     for exercise in submission.exercises:
         lines.extend(_render_exercise(exercise, verbose))
     if submission.exercises:

@@ -69,6 +69,8 @@ class SubmissionResult:
     error: str | None = None
     # Whether any of its exercise functions could be loaded and called (not in the JSON).
     ran: bool = False
+    # What a notebook skipped or failed to run, which cost no points (shown in the text report).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:

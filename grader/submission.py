@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.notebook import NotebookCell, NotebookError, read_cells, read_notebook
+
 
 class SubmissionError(Exception):
     """Nothing in this path can be graded; the message is one line for the user."""
@@ -27,6 +29,9 @@ class SourceFile:
     directory: str = ""
     problem: str | None = None
     names: frozenset[str] = frozenset()
+    # For a notebook: its code cells (run statement by statement) and what was skipped.
+    cells: list[NotebookCell] | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -91,16 +96,32 @@ def read_source(path: Path, shown: str) -> SourceFile:
     return SourceFile(shown, module, source, directory, names=top_level_names(tree))
 
 
+def read_notebook_source(path: Path, shown: str) -> SourceFile:
+    """Read a notebook's code cells; a file that is not a notebook raises SubmissionError."""
+    try:
+        notebook = read_notebook(path, shown)
+    except NotebookError as error:
+        raise SubmissionError(str(error)) from None
+    cells, warnings = read_cells(notebook, shown)
+    names = frozenset(name for cell in cells for name in cell.defines)
+    return SourceFile(shown, _module_name(path), directory=str(path.resolve().parent), names=names,
+                      cells=cells, warnings=warnings)
+
+
+def _read(path: Path, shown: str) -> SourceFile:
+    return read_notebook_source(path, shown) if path.suffix == ".ipynb" else read_source(path, shown)
+
+
 def load_submission(path: str) -> Submission:
-    """The submission at ``path``: one ``.py`` file, or every ``.py`` file of a directory."""
+    """The submission at ``path``: a ``.py`` file, a notebook, or every one of them in a directory."""
     target = Path(path)
     if not target.exists():
         raise SubmissionError(f"{path}: no such file or directory.")
     if target.is_dir():
-        files = sorted(p for p in target.iterdir() if p.suffix == ".py" and p.is_file())
+        files = sorted(p for p in target.iterdir() if p.suffix in (".py", ".ipynb") and p.is_file())
         if not files:
-            raise SubmissionError(f"{path}: the directory holds no .py files.")
-        return Submission(path, [read_source(p, str(p)) for p in files])
-    if target.suffix != ".py":
-        raise SubmissionError(f"{path}: not a Python file (.py) or a directory.")
-    return Submission(path, [read_source(target, path)])
+            raise SubmissionError(f"{path}: the directory holds no .py files or notebooks.")
+        return Submission(path, [_read(p, str(p)) for p in files])
+    if target.suffix not in (".py", ".ipynb"):
+        raise SubmissionError(f"{path}: not a Python file (.py), a notebook (.ipynb) or a directory.")
+    return Submission(path, [_read(target, path)])

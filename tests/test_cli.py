@@ -85,8 +85,8 @@ def test_several_submissions_and_one_json_document(tmp_path):
     ("setup", "argument", "expected"),
     [
         (lambda p: None, "missing.py", "missing.py: no such file or directory."),
-        (lambda p: (p / "notes.txt").write_text("hi"), "notes.txt", "notes.txt: not a Python file (.py) or a directory."),
-        (lambda p: (p / "empty").mkdir(), "empty", "empty: the directory holds no .py files."),
+        (lambda p: (p / "notes.txt").write_text("hi"), "notes.txt", "notes.txt: not a Python file (.py), a notebook (.ipynb) or a directory."),
+        (lambda p: (p / "empty").mkdir(), "empty", "empty: the directory holds no .py files or notebooks."),
     ],
     ids=["missing", "not-python", "empty-directory"],
 )

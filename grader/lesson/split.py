@@ -67,7 +67,7 @@ def _parts(value: Any, n: int, ratio: float | None, what: str) -> tuple[Tensor, 
     tensors = all(isinstance(p, Tensor) for p in parts)
     if tensors and parts[1].dim() == 1 and parts[2].dim() == 3:
         raise CheckFailure(
-            f"{what} returned {', '.join(describe(p) for p in parts)}: the second item should be the test data.",
+            f"{what}: the second item should be test_data, but it is {describe(parts[1])}.",
             hint="Return (train_data, test_data, train_labels, test_labels), in that order.",
         )
     shapes = ([k, 3, 4], [n - k, 3, 4], [k], [n - k])
@@ -120,6 +120,14 @@ def _split_ids(student, n: int, ratio: float | None, seed: int = 0) -> tuple[Ten
     return ids, parts, inputs, what
 
 
+def _same_rows_reordered(now: Any, before: Tensor) -> bool:
+    """Whether ``now`` holds the rows of ``before`` in another order (rows of _dataset start with distinct values)."""
+    if not isinstance(now, Tensor) or now.shape != before.shape or now.dtype != before.dtype:
+        return False
+    a, b = now.reshape(now.shape[0], -1), before.reshape(before.shape[0], -1)
+    return torch.equal(a[a[:, 0].argsort()], b[b[:, 0].argsort()])
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -140,8 +148,8 @@ def split_uses_every_row_once(student, reference):
         twice = (counts > 1).nonzero().flatten().tolist()
         missing = (counts == 0).nonzero().flatten().tolist()
         raise CheckFailure(
-            f"{what}: train and test data should hold each of the {n} rows once, but rows {twice[:5]} appear "
-            f"more than once and rows {missing[:5]} are missing.",
+            f"{what}: each of the {n} rows should appear once, but rows {twice[:3]} appear more than once "
+            f"and rows {missing[:3]} not at all.",
             hint="Shuffle with a permutation (torch.randperm(N)), which uses each row exactly once, "
                  "not with independent random draws.",
         )
@@ -199,11 +207,14 @@ def split_leaves_inputs_unchanged(student, reference):
     for index, (name, before) in enumerate((("data", data), ("labels", labels))):
         now = after[index] if index < len(after) else None
         if not isinstance(now, Tensor) or now.shape != before.shape or not torch.equal(now, before):
-            raise CheckFailure(
-                f"{what} changed its {name} argument: afterwards it is not the tensor it was.",
-                hint=f"Build new tensors ({name}[permutation]) instead of writing the shuffled rows back into "
-                     f"{name} ({name}[:] = ..., {name}.copy_(...)): the caller's data set must stay as it was.",
-            )
+            if _same_rows_reordered(now, before):
+                hint = (f"Build new tensors ({name}[permutation]) instead of writing the shuffled rows back into "
+                        f"{name} ({name}[:] = ..., {name}.copy_(...)): the caller's data set must stay as it was.")
+            else:
+                hint = (f"Do not modify {name} in place ({name}[...] = ..., {name} += ..., methods ending in _): "
+                        f"work on new tensors, the caller's data set must stay as it was.")
+            raise CheckFailure(f"{what} changed its {name} argument: afterwards it is not the tensor it was.",
+                               hint=hint)
     _validated(outcome.value, data, 0.75, what)
 
 

@@ -7,7 +7,9 @@ may be tampered with by the code it runs, which is why the grader validates ever
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import signal
 import os
 import random
 import resource
@@ -15,7 +17,7 @@ import socket
 import sys
 import traceback
 import types
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 
@@ -123,12 +125,16 @@ class StudentServer:
         module.__file__ = path
         sys.modules[module_name] = module
         _seed(0)
-        try:
-            code = compile(source, path, "exec", dont_inherit=True)
-            exec(code, module.__dict__)
-        except BaseException as error:  # noqa: BLE001 - anything the student's file does is reported
-            sys.modules.pop(module_name, None)
-            return {"ok": False, "error": _describe_error(error, self.files)}
+        warnings: list[str] = []
+        if "cells" in request:
+            warnings = self._run_cells(module, request["cells"], request.get("statement_seconds", 0.5))
+        else:
+            try:
+                code = compile(source, path, "exec", dont_inherit=True)
+                exec(code, module.__dict__)
+            except BaseException as error:  # noqa: BLE001 - anything the student's file does is reported
+                sys.modules.pop(module_name, None)
+                return {"ok": False, "error": _describe_error(error, self.files)}
         self.modules[module_name] = module
         provided = _provided_objects()
         found = {}
@@ -138,7 +144,35 @@ class StudentServer:
                 continue
             self.functions[name] = obj
             found[name] = {"params": _signature(obj)}
-        return {"ok": True, "functions": found}
+        return {"ok": True, "functions": found, "warnings": warnings}
+
+    def _run_cells(self, module: types.ModuleType, cells: list[dict], seconds: float) -> list[str]:
+        """Run the chosen statements of a notebook's cells, each under its own guards."""
+        import ast
+        import linecache
+
+        install_display_stand_ins()
+        warnings = []
+        for cell in cells:
+            name, source = cell["name"], cell["source"]
+            self.files.add(name)
+            lines = source.splitlines(keepends=True)
+            linecache.cache[name] = (len(source), None, lines, name)
+            tree = ast.parse(source, filename=name)
+            for index in cell["run"]:
+                node = tree.body[index]
+                code = compile(ast.Module(body=[node], type_ignores=[]), name, "exec", dont_inherit=True)
+                text = (lines[node.lineno - 1].strip() if node.lineno <= len(lines) else "")[:60]
+                try:
+                    with _time_limit(seconds):
+                        exec(code, module.__dict__)
+                except _StatementTimeout:
+                    warnings.append(f"{name}, line {node.lineno}: `{text}` took longer than {seconds:g} s and was stopped.")
+                except BaseException as error:  # noqa: BLE001 - a failing cell costs a warning, not the grade
+                    described = _describe_error(error, self.files)
+                    warnings.append(f"{name}, line {node.lineno}: `{text}` failed: {described['type']}: "
+                                    f"{described['message'][:160]}")
+        return warnings
 
     # -- calling ---------------------------------------------------------------------
 
@@ -188,6 +222,59 @@ def _type_name(value: Any) -> str:
     module = getattr(kind, "__module__", "")
     name = getattr(kind, "__qualname__", "object")
     return f"a {name}" if module in ("builtins", "") else f"a {module}.{name}"
+
+
+class _StatementTimeout(BaseException):
+    """Raised into a notebook statement that ran too long (not an Exception: not caught by it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    def interrupt(signum: int, frame: Any) -> None:
+        raise _StatementTimeout
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _StandIn(types.ModuleType):
+    """A display-only module (or anything got from it) that accepts every use and shows nothing."""
+
+    __path__: list = []
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _StandIn(f"{self.__name__}.{name}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _StandIn(self.__name__ + "()")
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((_StandIn(self.__name__ + "[0]"), _StandIn(self.__name__ + "[1]")))
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None
+
+
+def install_display_stand_ins() -> None:
+    """Replace display-only modules by stand-ins (fast, and present whether installed or not)."""
+    from grader.notebook import DISPLAY_MODULES
+
+    for name in DISPLAY_MODULES:
+        stand_in = _StandIn(name)
+        sys.modules[name] = stand_in
+        parent, _, child = name.rpartition(".")
+        if parent and isinstance(sys.modules.get(parent), _StandIn):
+            setattr(sys.modules[parent], child, stand_in)
 
 
 def _gradients(result: Any, inputs: list, cotangent: torch.Tensor) -> Any:

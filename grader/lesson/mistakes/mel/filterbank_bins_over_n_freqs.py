@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["filterbank_matches_lesson_settings", "filterbank_matches_other_settings"]
+HINT = "bins at i · sample_rate / n_freqs Hz"
 
 
 def mel_filterbank(n_freqs, f_min, f_max, n_mels, sample_rate):

@@ -5,6 +5,7 @@ import math
 import torch
 
 CAUGHT_BY = ["filterbank_matches_lesson_settings", "filterbank_matches_other_settings"]
+HINT = "These look like Slaney mel filters"
 
 
 def hz_to_mel(f):

@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["filterbank_matches_lesson_settings", "filterbank_matches_other_settings"]
+HINT = "Rows are frequency bins and columns are filters"
 
 
 def mel_filterbank(n_freqs, f_min, f_max, n_mels, sample_rate):

@@ -1,6 +1,7 @@
 """Always uses a hop of n_fft // 2 (right for the lesson's figure), ignoring hop_length."""
 
 CAUGHT_BY = ["receptive_field_other_settings"]
+HINT = "That uses a hop of n_fft // 2: use hop_length"
 
 
 def receptive_field_seconds(n_frames, n_fft, hop_length, sample_rate):

@@ -7,6 +7,7 @@ CAUGHT_BY = [
     "mel_spectrogram_handles_a_batch",
     "mel_spectrogram_honours_its_arguments",
 ]
+HINT = "the frame count of a hop of n_fft"
 
 
 def make_mel_spectrogram(sample_rate=16000, n_fft=4192, f_min=400.0, f_max=3200.0, n_mels=48):

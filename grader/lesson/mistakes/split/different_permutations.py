@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["split_keeps_labels_with_their_rows"]
+HINT = "shuffled with different permutations"
 
 
 def split_dataset(data, labels, train_ratio=0.8):

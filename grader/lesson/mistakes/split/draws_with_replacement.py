@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["split_uses_every_row_once"]
+HINT = "not with independent random draws"
 
 
 def split_dataset(data, labels, train_ratio=0.8):

@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["split_is_reproducible"]
+HINT = "rather than a generator with a fixed seed of your own"
 
 
 def split_dataset(data, labels, train_ratio=0.8):

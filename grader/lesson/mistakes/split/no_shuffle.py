@@ -1,6 +1,7 @@
 """Splits the rows in their original order, without shuffling."""
 
 CAUGHT_BY = ["split_shuffles", "split_is_reproducible"]
+HINT = "Shuffle before splitting"
 
 
 def split_dataset(data, labels, train_ratio=0.8):

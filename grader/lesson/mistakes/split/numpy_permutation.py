@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 CAUGHT_BY = ["split_is_reproducible"]
+HINT = "numpy's generator is not seeded"
 
 
 def split_dataset(data, labels, train_ratio=0.8):

@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["split_sizes"]
+HINT = "int() rounds down"
 
 
 def split_dataset(data, labels, train_ratio=0.8):

@@ -3,6 +3,7 @@
 import torch
 
 CAUGHT_BY = ["split_sizes"]
+HINT = "train_ratio defaults to 0.8"
 
 
 def split_dataset(data, labels, train_ratio=0.75):

@@ -10,6 +10,7 @@ CAUGHT_BY = [
     "split_leaves_inputs_unchanged",
     "split_is_reproducible",
 ]
+HINT = "Return (train_data, test_data, train_labels, test_labels)"
 
 
 def split_dataset(data, labels, train_ratio=0.8):
