@@ -93,16 +93,20 @@ def _plugins(modules: tuple[str, ...]):
 @click.option("--memory-limit", type=click.IntRange(min=64), default=4096, show_default=True, metavar="MB",
               help="Memory a student process may allocate beyond what torch itself uses.")
 @click.option("--verbose", "-v", is_flag=True, help="List every check, not only the failed ones.")
+@click.option("--annotate", "annotate_path", type=click.Path(dir_okay=False, writable=True), metavar="OUT.ipynb",
+              help="With one notebook PATH: write a copy with a feedback cell after each graded function.")
 @_plugin_option
 def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeout: float,
-        memory_limit: int, verbose: bool, plugins: tuple[str, ...]) -> None:
-    """Grade each PATH (a .py file or a directory of them) as one submission."""
+        memory_limit: int, verbose: bool, annotate_path: str | None, plugins: tuple[str, ...]) -> None:
+    """Grade each PATH (a .py file, a notebook, or a directory of them) as one submission."""
     submissions: list[Submission] = []
     for path in paths:
         try:
             submissions.append(load_submission(path))
         except SubmissionError as error:
             raise NothingGraded(str(error)) from None
+    if annotate_path and (len(submissions) != 1 or not paths[0].endswith(".ipynb")):
+        raise NothingGraded("--annotate needs exactly one notebook (.ipynb) to grade.")
 
     # Fork the warm parent before any exercise, reference or expected value is loaded.
     from grader.sandbox.zygote import Zygote
@@ -117,6 +121,8 @@ def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeo
         report = _grade(chosen, submissions, zygote, timeout, memory_limit, pm)
     finally:
         zygote.close()
+    if annotate_path:
+        _write_annotated(paths[0], annotate_path, submissions[0], chosen, report.submissions[0])
 
     from grader.report import render_json, render_text
 
@@ -128,6 +134,21 @@ def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeo
         reasons = [s.error for s in report.submissions if s.error]
         raise NothingGraded(reasons[0] if len(reasons) == 1 else "nothing could be graded: " + " ".join(reasons))
     sys.exit(EXIT_FULL_MARKS if report.full_marks else EXIT_POINTS_LOST)
+
+
+def _write_annotated(source: str, out: str, submission: Submission, exercises: list, result: object) -> None:
+    from pathlib import Path
+
+    import nbformat
+
+    from grader.notebook import annotate, read_notebook
+
+    notebook = read_notebook(Path(source), source)
+    annotated = annotate(notebook, submission.files[0].cells or [], exercises, result)
+    try:
+        nbformat.write(annotated, out)
+    except OSError as error:
+        raise NothingGraded(f"{out}: cannot write the annotated notebook ({error.strerror or error}).") from None
 
 
 def _grade(exercises: list, submissions: list[Submission], zygote: object, timeout: float, memory_limit: int, pm: object):

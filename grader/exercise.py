@@ -175,6 +175,8 @@ class Exercise:
     functions: tuple[Callable, ...]
     checks: tuple[Check, ...]
     stub_header: str = ""
+    # Markdown introducing the exercise in the lesson notebook (drawn from the lesson).
+    intro: str = ""
     reference: Any = None
     mistakes: tuple[Mistake, ...] = ()
     # Functions (Evidence) -> hint | None, tried on checks that failed without a hint.

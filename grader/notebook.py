@@ -22,6 +22,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -76,6 +77,19 @@ def _neutralise_magics(source: str) -> tuple[str, int]:
     return "\n".join(lines), skipped
 
 
+def _is_quiet(node: ast.stmt) -> bool:
+    """Statements not worth a warning when skipped: docstrings, ``pass``, ``check(...)`` cells."""
+    if isinstance(node, ast.Pass):
+        return True
+    if isinstance(node, ast.Expr):
+        value = node.value
+        if isinstance(value, ast.Constant):
+            return True
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "check":
+            return True
+    return False
+
+
 def _kind(node: ast.stmt) -> str:
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         return "import"
@@ -115,8 +129,7 @@ def read_cells(notebook: nbformat.NotebookNode, shown: str) -> tuple[list[Notebo
         for index, node in enumerate(tree.body):
             kind = _kind(node)
             entry.statements.append(Statement(index, node.lineno, kind))
-            if kind == "skip" and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)) \
-                    and not isinstance(node, ast.Pass):
+            if kind == "skip" and not _is_quiet(node):
                 if number not in skipped_cells:
                     skipped_cells.append(number)
             if kind == "define":
@@ -155,3 +168,51 @@ def read_notebook(path: Path, shown: str) -> nbformat.NotebookNode:
 def _first_line(error: Exception) -> str:
     text = str(error).strip().splitlines()
     return text[0][:160] if text else type(error).__name__
+
+
+def feedback_markdown(function: str, checks: list) -> str:
+    """A feedback cell's text for one graded function: score, failed checks, hints."""
+    score = sum(c.score for c in checks)
+    total = sum(c.max_score for c in checks)
+    lines = [f"**Feedback on `{function}`: {score:g}/{total:g}**", ""]
+    passed = [c for c in checks if c.passed]
+    for check in checks:
+        if check.passed:
+            continue
+        lines.append(f"- ✗ {check.description} ({check.score:g}/{check.max_score:g})  ")
+        if check.message:
+            lines.append(f"  {check.message}  ")
+        if check.hint:
+            lines.append(f"  *Hint:* {check.hint}")
+    if passed:
+        lines.append(f"- ✓ {len(passed)} check{'s' if len(passed) != 1 else ''} passed ({sum(c.score for c in passed):g} points)")
+    return "\n".join(lines)
+
+
+def annotate(notebook: nbformat.NotebookNode, cells: list[NotebookCell], exercises: list, result: Any) -> nbformat.NotebookNode:
+    """A copy of ``notebook`` with a feedback cell after each graded function's cell."""
+    from nbformat.v4 import new_markdown_cell
+
+    annotated = nbformat.reads(nbformat.writes(notebook), as_version=4)
+    defined_in = {name: cell.number for cell in cells for name in cell.defines}
+    insertions: list[tuple[int, int, str]] = []
+    owners = {e.id: e for e in exercises}
+    for graded in result.exercises:
+        exercise = owners.get(graded.name)
+        if exercise is None:
+            continue
+        for function in exercise.function_names:
+            checks = [c for c in graded.checks if _check_function(exercise, c.name) == function]
+            if function in defined_in and checks:
+                insertions.append((defined_in[function], len(insertions), feedback_markdown(function, checks)))
+    # From the end, so earlier cell numbers stay valid; in one cell, the functions in order.
+    for number, _order, text in sorted(insertions, reverse=True):
+        cell = new_markdown_cell(text)
+        cell.metadata["soundlab_feedback"] = True
+        annotated.cells.insert(number, cell)  # cell numbers start at 1: insert after that cell
+    nbformat.validate(annotated)
+    return annotated
+
+
+def _check_function(exercise: Any, check_name: str) -> str | None:
+    return next((c.function for c in exercise.checks if c.name == check_name), None)

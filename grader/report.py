@@ -82,6 +82,11 @@ def _render_exercise(exercise: ExerciseResult, verbose: bool) -> list[str]:
     return lines
 
 
+def render_exercise_text(exercise: ExerciseResult, *, verbose: bool = True) -> str:
+    """One exercise's lines (used by ``check()`` in a notebook)."""
+    return "\n".join(_render_exercise(exercise, verbose)) + "\n"
+
+
 def _render_check(check: CheckResult) -> list[str]:
     mark = click.style("pass", fg="green") if check.passed else click.style("FAIL", fg="red", bold=True)
     score = f"{_points(check.score)}/{_points(check.max_score)}"

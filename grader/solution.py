@@ -267,11 +267,22 @@ class StudentSolution(Solution):
 
         Arguments go by position up to the first one the check left out; after that by
         keyword where the student's function has that parameter name, and otherwise by
-        position, filling the gap with the spec's defaults.
+        position, filling the gap with the spec's defaults. An argument left out for a
+        parameter the student gave no default (the lesson's ``softmax(x, dim)``) gets the
+        spec's default: a missing default is not what such a check is about.
         """
         info = self.functions[function]
-        student_names = {p["name"] for p in (info.params or [])}
+        student_params = info.params or []
+        student_names = {p["name"] for p in student_params}
         spec_parameters = spec_signature(self.specs[function]).parameters
+        named_args = [
+            (name, spec_parameters[name].default)
+            if value is OMITTED and index < len(student_params) and not student_params[index].get("has_default")
+            and student_params[index].get("kind") in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
+            and spec_parameters[name].default is not inspect.Parameter.empty
+            else (name, value)
+            for index, (name, value) in enumerate(named_args)
+        ]
         positional: list = []
         keywords: dict = {}
         gap = False

@@ -1,7 +1,8 @@
 """Student stubs, generated from the exercises' specs so that the two never drift apart.
 
 ``python -m grader.stubs [DIRECTORY]`` (re)writes ``exercises/NN_name.py`` for every exercise
-of every installed pack; ``--check`` only reports stubs that are out of date.
+of every installed pack, and the lesson notebook ``exercises/lesson.ipynb``; ``--check`` only
+reports files that are out of date.
 """
 
 from __future__ import annotations
@@ -77,9 +78,72 @@ def render_stub(exercise: Exercise) -> str:
     if exercise.stub_header:
         parts.append(exercise.stub_header.rstrip("\n") + "\n")
     for function in exercise.functions:
-        stub_class = getattr(function, "stub_class", None)
-        parts.append("\n\n" + (_render_class(stub_class) if stub_class else _render_function(function)))
+        parts.append("\n\n" + _render_spec(function))
     return "".join(parts)
+
+
+def _render_spec(function: Callable) -> str:
+    stub_class = getattr(function, "stub_class", None)
+    return _render_class(stub_class) if stub_class else _render_function(function)
+
+
+LESSON_NOTEBOOK = "lesson.ipynb"
+
+
+def render_lesson_notebook(exercises: list[Exercise]) -> Any:
+    """The lesson as a notebook: per exercise an introduction, stub cells and check() cells."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    cells = [
+        new_markdown_cell(
+            "# Spectrogram & pitch prediction: exercises\n\n"
+            "Write each function in its cell and run it, then run the `check(...)` cell below it: "
+            "it runs the public checks at once. The final grade (`grade lesson.ipynb`) runs hidden "
+            "checks too. Keep the function names and parameters as they are."
+        ),
+        new_code_cell("from grader import check"),
+    ]
+    written: set[str] = set()
+    for exercise in exercises:
+        number = exercise.filename.split("_")[0]
+        cells.append(new_markdown_cell(f"## {number} · {exercise.title}\n\n{exercise.intro}".rstrip()))
+        header = _without_imports_of(exercise.stub_header, written)
+        if header.strip():
+            cells.append(new_code_cell(header.strip()))
+        written.update(exercise.function_names)
+        for function in exercise.functions:
+            cells.append(new_code_cell(_render_spec(function).rstrip()))
+            cells.append(new_code_cell(f"check({function.__name__})"))
+    notebook = new_notebook(cells=cells, metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    })
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index}"  # stable ids, so that regenerating changes nothing
+    nbformat.validate(notebook)
+    return notebook
+
+
+def _without_imports_of(header: str, names: set[str]) -> str:
+    """``header`` minus the imports of ``names`` (earlier cells of the notebook define them)."""
+    lines = []
+    for line in header.splitlines():
+        if line.startswith("from grader.student import "):
+            kept = [n.strip() for n in line.removeprefix("from grader.student import ").split(",") if n.strip() not in names]
+            if not kept:
+                continue
+            line = "from grader.student import " + ", ".join(kept)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _write_if_changed(path: Path, text: str, check_only: bool) -> bool:
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    if not check_only:
+        path.write_text(text, encoding="utf-8")
+    return True
 
 
 def render_reference_submission(exercise: Exercise, exercises: list[Exercise] | None = None) -> str:
@@ -117,14 +181,16 @@ def render_reference_submission(exercise: Exercise, exercises: list[Exercise] | 
 
 def write_stubs(exercises: list[Exercise], directory: Path, *, check_only: bool = False) -> list[Path]:
     """Write each exercise's stub into ``directory``; returns the files that changed (or would)."""
+    import nbformat
+
     changed = []
     for exercise in exercises:
         path = directory / exercise.filename
-        text = render_stub(exercise)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
+        if _write_if_changed(path, render_stub(exercise), check_only):
             changed.append(path)
-            if not check_only:
-                path.write_text(text, encoding="utf-8")
+    notebook = directory / LESSON_NOTEBOOK
+    if _write_if_changed(notebook, nbformat.writes(render_lesson_notebook(exercises)) + "\n", check_only):
+        changed.append(notebook)
     return changed
 
 

@@ -238,6 +238,12 @@ def no_floor_without_top_db(student, reference):
 EXERCISE = Exercise(
     id="db",
     title="amplitude to decibels",
+    intro=(
+        'Mel power spans orders of magnitude (one clip: maximum 142,881.5, median 42.9). In '
+        'decibels, `10 · log10(power)`, the same clip spans maximum 51.5 and median 16.3 dB, '
+        'a range a model learns from far more easily. Power uses 10 · log10; 20 · log10 is '
+        'for amplitudes.'
+    ),
     filename="06_db.py",
     functions=(amplitude_to_db,),
     checks=(

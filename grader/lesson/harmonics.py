@@ -598,6 +598,14 @@ def random_pitch_samples_match_pitches(student, reference):
 EXERCISE = Exercise(
     id="harmonics",
     title="harmonics and the pitch data sets",
+    intro=(
+        'Real instruments are not pure sines: above the fundamental f they sound partials at '
+        '2f, 3f, … that get quieter as k grows. Here partial k (for k = 2 … num_harm − 1) has'
+        ' amplitude `amp · u / k^(1 + v)` with u and v random. The lesson builds two data '
+        'sets from it: 12 pitch classes (A4 = 440 Hz up to Ab5 = 830.6 Hz, 100 clips of 3 s '
+        'each, 1,200 in all) and random integer pitches between 220 and 880 Hz. A list '
+        'comprehension with two `for`s and `torch.stack` do most of the work.'
+    ),
     filename="02_harmonics.py",
     functions=(make_sine_wave_harmonics, make_pitch_class_dataset, make_random_pitch_dataset),
     checks=(

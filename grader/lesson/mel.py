@@ -429,6 +429,15 @@ def receptive_field_other_settings(student, reference):
 EXERCISE = Exercise(
     id="mel",
     title="mel spectrogram set-up",
+    intro=(
+        'A spectrogram cuts audio into overlapping frames with a Hann window and Fourier-'
+        'transforms each frame; a longer window sharpens frequency but blurs time. Hearing is'
+        ' closer to the mel scale (`2595 · log10(1 + f / 700)`), so a mel filter bank sums '
+        'the STFT bins into `n_mels` triangular bands; unlike a plain spectrogram it needs '
+        'the sample rate. With hop `n_fft // 2` and centred frames, 3 s at 16 kHz with `n_fft'
+        ' = 4192` give 23 frames, and `size` frames cover `n_fft + (size − 1) · hop` samples '
+        '(0.176 s for 10 frames of 512 at 16 kHz).'
+    ),
     filename="05_mel.py",
     functions=(make_mel_spectrogram, mel_filterbank, num_frames, receptive_field_seconds),
     checks=(

@@ -246,6 +246,12 @@ def tiny_probabilities(student, reference):
 EXERCISE = Exercise(
     id="nll",
     title="negative log-likelihood",
+    intro=(
+        'The negative log-likelihood of a batch is the mean, over rows, of `−log p[target]`: '
+        'the probability the model gave to the right class. It grows without bound as that '
+        'probability nears 0, and it is the mean (not the sum) so that it does not depend on '
+        'the batch size.'
+    ),
     filename="04_nll.py",
     functions=(nll_loss,),
     checks=(

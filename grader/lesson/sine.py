@@ -264,6 +264,12 @@ def noise_follows_torch_seed(student, reference):
 EXERCISE = Exercise(
     id="sine",
     title="sine waves and white noise",
+    intro=(
+        'A sound is a sequence of samples: `sr` of them per second. A sine of frequency f and'
+        ' amplitude a has sample n equal to `a · sin(2π · f · n / sr)`. White noise is '
+        'Gaussian: every sample drawn independently, with standard deviation `amp`. Both are '
+        "the raw material of the lesson's synthetic data set."
+    ),
     filename="01_sine.py",
     functions=(make_sine_wave, make_white_noise),
     checks=(

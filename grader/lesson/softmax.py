@@ -169,6 +169,12 @@ def float32_arithmetic(evidence) -> str | None:
 EXERCISE = Exercise(
     id="softmax",
     title="softmax",
+    intro=(
+        'A classifier outputs one logit per class; softmax turns them into probabilities: '
+        '`exp(x) / sum(exp(x))`. Written naively it overflows: `exp(89)` is already infinite '
+        'in float32, and `inf / inf` is NaN. Since softmax(x) equals softmax(x − c) for any '
+        'constant c, subtract the maximum first.'
+    ),
     filename="03_softmax.py",
     functions=(softmax,),
     checks=(

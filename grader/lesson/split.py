@@ -243,6 +243,11 @@ def split_is_reproducible(student, reference):
 EXERCISE = Exercise(
     id="split",
     title="shuffle and split",
+    intro=(
+        'Before training, shuffle the clips with one random permutation (`torch.randperm`) '
+        'and apply the same permutation to the labels; then the first 80 % train the model '
+        "and the rest test it (960 and 240 of the lesson's 1,200 clips)."
+    ),
     filename="07_split.py",
     functions=(split_dataset,),
     checks=(

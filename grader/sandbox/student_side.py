@@ -331,8 +331,12 @@ class _HiddenFromStudents:
         return None
 
 
-def run(sock: socket.socket, output_fd: int, memory_bytes: int) -> None:
-    """Entry point of a freshly forked student process."""
+def run(sock: socket.socket, output_fd: int, memory_bytes: int, functions: dict[str, Any] | None = None) -> None:
+    """Entry point of a freshly forked student process.
+
+    ``functions`` are student functions the process already holds (a notebook's ``check()``
+    forks the kernel, which defined them); otherwise they come from ``load`` requests.
+    """
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
     os.close(output_fd)
@@ -343,4 +347,6 @@ def run(sock: socket.socket, output_fd: int, memory_bytes: int) -> None:
     sys.meta_path.insert(0, _HiddenFromStudents)
     limit_memory(memory_bytes)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
-    StudentServer(sock).serve()
+    server = StudentServer(sock)
+    server.functions.update(functions or {})
+    server.serve()

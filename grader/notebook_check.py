@@ -1,0 +1,157 @@
+"""``check()`` inside a notebook: the public checks of one function, on the object just written.
+
+    from grader import check
+    check(softmax)                # or check("softmax", my_softmax)
+
+The function runs in a process forked from the notebook's own kernel (so it needs no
+pickling and a crash or an endless loop cannot hang the kernel); the checks and the
+reference run in the kernel. Only checks marked public run here; the report says how many
+more the final grading adds, never what they are.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import os
+import signal
+import socket
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any, Callable
+
+import torch
+
+from grader.exercise import Exercise
+from grader.results import ExerciseResult
+
+
+@lru_cache(maxsize=1)
+def _plugins() -> tuple[Any, dict[str, Exercise]]:
+    from grader.plugins import collect_exercises, get_plugin_manager
+
+    pm = get_plugin_manager()
+    return pm, collect_exercises(pm)
+
+
+class KernelFork:
+    """Spawns student processes by forking the current process, which holds the function."""
+
+    def __init__(self, functions: dict[str, Callable]) -> None:
+        self.functions = functions
+        self.rules: list[dict] = []
+
+    def guard(self, rules: list[dict]) -> None:
+        self.rules = list(rules)
+
+    def spawn(self, output_fd: int, memory_bytes: int) -> tuple[int, socket.socket]:
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the student process
+            code = 0
+            try:
+                ours.close()
+                os.setpgid(0, 0)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                from grader.sandbox import forbidden, lazy_dynamo, student_side
+
+                lazy_dynamo.install()
+                forbidden.install_all(self.rules)
+                student_side.run(theirs, os.dup(output_fd), memory_bytes, self.functions)
+            except BaseException:  # noqa: BLE001
+                code = 70
+            finally:
+                os._exit(code)
+        theirs.close()
+        return pid, ours
+
+    def reap(self, pid: int) -> int | None:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:
+            return None
+
+
+@dataclass
+class CheckReport:
+    """The outcome of ``check()``: shown as HTML in Jupyter and as text elsewhere."""
+
+    function: str
+    result: ExerciseResult
+    hidden: int
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.result.checks)
+
+    def _footer(self) -> str:
+        if not self.hidden:
+            return "These are all the checks of this function."
+        return f"Final grading adds {self.hidden} more check{'s' if self.hidden != 1 else ''} of {self.function}."
+
+    def __str__(self) -> str:
+        import click
+
+        from grader.report import render_exercise_text
+
+        return click.unstyle(render_exercise_text(self.result)) + "  " + self._footer() + "\n"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        score = f"{self.result.score:g}/{self.result.max_score:g}"
+        rows = []
+        for c in self.result.checks:
+            mark = "&#10004;" if c.passed else "&#10008;"
+            colour = "#1a7f37" if c.passed else "#cf222e"
+            detail = html.escape(c.message)
+            if c.hint:
+                detail += f"<br><b>Hint:</b> {html.escape(c.hint)}"
+            rows.append(
+                f"<tr><td style='color:{colour}'>{mark}</td><td>{html.escape(c.description)}</td>"
+                f"<td>{c.score:g}/{c.max_score:g}</td><td style='text-align:left'>{detail}</td></tr>"
+            )
+        return (
+            f"<div><b>check({html.escape(self.function)})</b>: {score} on the public checks"
+            f"<table>{''.join(rows)}</table><i>{html.escape(self._footer())}</i></div>"
+        )
+
+
+def check(function: Callable | str, implementation: Callable | None = None, *, timeout: float = 5.0) -> CheckReport:
+    """Run the public checks of the exercise function ``function`` on the object given.
+
+    ``check(softmax)`` finds the exercise by the function's name; ``check("softmax", fn)``
+    checks ``fn`` under that name.
+    """
+    from grader.grading import Grader, LoadedSubmission
+    from grader.sandbox.student_process import StudentProcess
+    from grader.solution import FunctionInfo, StudentSolution
+
+    name = function if isinstance(function, str) else getattr(function, "__name__", "")
+    target = implementation if implementation is not None else function
+    if not callable(target):
+        raise TypeError(f"check() needs the function itself (or a name and the function), not {target!r}")
+    pm, exercises = _plugins()
+    owner = next((e for e in exercises.values() if name in e.function_names), None)
+    if owner is None:
+        known = ", ".join(n for e in exercises.values() for n in e.function_names)
+        raise ValueError(f"no exercise asks for a function named {name!r}; the exercise functions are: {known}")
+    mine = [c for c in owner.checks if c.function == name]
+    public = tuple(c for c in mine if c.public)
+    exercise = replace(owner, checks=public, mistakes=(), max_score=sum(c.points for c in public))
+    threads = torch.get_num_threads()
+    spawner = KernelFork({name: target})
+    try:
+        grader = Grader([exercise], spawner, timeout=timeout, plugins=pm)  # type: ignore[arg-type]
+        try:
+            params = [{"name": p.name, "kind": p.kind.name, "has_default": p.default is not p.empty}
+                      for p in inspect.signature(target).parameters.values()]
+        except (TypeError, ValueError):
+            params = None
+        info = FunctionInfo(name, "<notebook>", params)
+        with StudentProcess(spawner, timeout=timeout, memory_bytes=grader.memory_bytes) as process:  # type: ignore[arg-type]
+            student = StudentSolution([exercise], process, {name: info})
+            result = grader._grade_exercise(exercise, student, LoadedSubmission(functions={name: info}))
+    finally:
+        torch.set_num_threads(threads)
+    return CheckReport(name, result, hidden=len(mine) - len(public))
