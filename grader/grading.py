@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable
 
 import pluggy
@@ -133,15 +134,26 @@ class Grader:
                 loaded.warnings.extend(wire.clean_text(w, 300) for w in warnings[:50] if isinstance(w, str))
             found = reply.document.get("functions")
             for name, info in (found.items() if isinstance(found, dict) else []):
-                if name in self.spec_names and isinstance(info, dict):
+                if name in self.spec_names and isinstance(info, dict) and self._prefer(file, loaded.functions.get(name), name):
                     params = info.get("params")
                     valid = isinstance(params, list) and all(
                         isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("kind"), str)
                         for p in params
                     )
-                    loaded.functions[name] = FunctionInfo(name, file.path, params if valid else None)
+                    loaded.functions[name] = FunctionInfo(name, file.path, params if valid else None, file.module)
                     loaded.unavailable.pop(name, None)
         return loaded
+
+    def _prefer(self, file: SourceFile, current: FunctionInfo | None, name: str) -> bool:
+        """Whether ``file``'s definition of ``name`` should be graded rather than ``current``'s.
+
+        When several files of a directory define a function, the file named after its
+        exercise (``03_softmax.py`` for ``softmax``) wins, then the first file.
+        """
+        if current is None:
+            return True
+        stem = next((e.filename.removesuffix(".py") for e in self.exercises if name in e.function_names), "")
+        return file.stem == stem and Path(current.path).stem != stem
 
     def _mark_unavailable(self, loaded: LoadedSubmission, file: SourceFile, reason: str) -> None:
         names = set(file.names)

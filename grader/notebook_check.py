@@ -26,6 +26,9 @@ from grader.exercise import Exercise
 from grader.results import ExerciseResult
 
 
+NOTEBOOK_MODULE = "notebook"
+
+
 @lru_cache(maxsize=1)
 def _plugins() -> tuple[Any, dict[str, Exercise]]:
     from grader.plugins import collect_exercises, get_plugin_manager
@@ -57,7 +60,8 @@ class KernelFork:
 
                 lazy_dynamo.install()
                 forbidden.install_all(self.rules)
-                student_side.run(theirs, os.dup(output_fd), memory_bytes, self.functions)
+                preset = {f"{NOTEBOOK_MODULE}:{name}": fn for name, fn in self.functions.items()}
+                student_side.run(theirs, os.dup(output_fd), memory_bytes, preset)
             except BaseException:  # noqa: BLE001
                 code = 70
             finally:
@@ -148,7 +152,7 @@ def check(function: Callable | str, implementation: Callable | None = None, *, t
                       for p in inspect.signature(target).parameters.values()]
         except (TypeError, ValueError):
             params = None
-        info = FunctionInfo(name, "<notebook>", params)
+        info = FunctionInfo(name, "<notebook>", params, NOTEBOOK_MODULE)
         with StudentProcess(spawner, timeout=timeout, memory_bytes=grader.memory_bytes) as process:  # type: ignore[arg-type]
             student = StudentSolution([exercise], process, {name: info})
             result = grader._grade_exercise(exercise, student, LoadedSubmission(functions={name: info}))

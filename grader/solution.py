@@ -228,6 +228,7 @@ class FunctionInfo:
     name: str
     path: str
     params: list[dict] | None
+    module: str = ""
 
 
 class StudentSolution(Solution):
@@ -312,6 +313,7 @@ class StudentSolution(Solution):
         request: dict[str, Any] = {
             "op": "call",
             "function": function,
+            "module": self.functions[function].module,
             "args": positional,
             "kwargs": keywords,
             "seed": options.seed,

@@ -162,3 +162,11 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path, monkeypatch
     assert _colour() is False
     monkeypatch.delenv("NO_COLOR")
     assert _colour() is None  # click then colours a terminal and strips styles from a pipe
+
+
+def test_a_directory_grades_the_file_named_after_the_exercise_when_several_define_it(tmp_path):
+    (tmp_path / "03_softmax.py").write_text(CORRECT)
+    (tmp_path / "scratch.py").write_text("def softmax(x, dim=-1):\n    raise NotImplementedError\n")
+    (tmp_path / "a_first.py").write_text("def softmax(x, dim=-1):\n    return x\n")
+    run = grade(".", "--format", "json", cwd=tmp_path)
+    assert json.loads(run.stdout)["score"] == 10

@@ -20,3 +20,4 @@ def test_correct_solution_gets_full_marks(path, grade_source, exercises):
     failed = {c.name: c.message for c in checks_of(result).values() if not c.passed}
     assert failed == {}
     assert result.score == 10
+    assert [c.hint for c in checks_of(result).values() if c.hint] == []  # a correct solution gets no hint

@@ -53,29 +53,36 @@ def _refusing(function: Callable, name: str) -> Callable:
     return refuse_while_forbidden
 
 
-def install(path: str, name: str) -> None:
-    """Guard the callable at ``path``; it refuses to run while ``name`` is active."""
-    if path in _installed:
+def install(paths: dict[str, str]) -> None:
+    """Guard the callables at ``paths`` (path -> name); each refuses to run while its name is active."""
+    replaced: dict[int, Callable] = {}  # id of an original function -> its guard
+    packages: set[str] = set()
+    for path, name in paths.items():
+        if path in _installed:
+            continue
+        try:
+            owner, attribute, original = _resolve(path)
+        except (ImportError, AttributeError):
+            continue  # not in this version of the library: nothing to refuse
+        _installed.add(path)
+        if isinstance(original, type):
+            original.__init__ = _refusing(original.__init__, name)
+            continue
+        guarded = _refusing(original, name)
+        setattr(owner, attribute, guarded)
+        replaced[id(original)] = guarded
+        packages.add(path.split(".")[0] + ".")
+    if not replaced:
         return
-    try:
-        owner, attribute, original = _resolve(path)
-    except (ImportError, AttributeError):
-        return  # not in this version of the library: nothing to refuse
-    _installed.add(path)
-    if isinstance(original, type):
-        original.__init__ = _refusing(original.__init__, name)
-        return
-    guarded = _refusing(original, name)
-    setattr(owner, attribute, guarded)
-    # The library may bind the same function under other modules too (re-exports).
-    package = path.split(".")[0] + "."
+    # The library may bind the same functions under other modules too (re-exports): one pass.
     for module_name, module in list(sys.modules.items()):
-        if module is None or not (module_name + ".").startswith(package):
+        if module is None or not any((module_name + ".").startswith(p) for p in packages):
             continue
         namespace = getattr(module, "__dict__", {})
         for key, value in list(namespace.items()):
-            if value is original:
-                namespace[key] = guarded
+            guard = replaced.get(id(value))
+            if guard is not None and guard.__wrapped__ is value:  # type: ignore[attr-defined]
+                namespace[key] = guard
 
 
 class _RefuseOperators(TorchDispatchMode):
@@ -96,12 +103,8 @@ def refusing(rules: list[dict]) -> Iterator[None]:
     if not rules:
         yield
         return
-    operators: dict[str, str] = {}
-    for rule in rules:
-        for path in rule.get("python", ()):
-            install(path, rule["name"])
-        for operator in rule.get("aten", ()):
-            operators[operator] = rule["name"]
+    install_all(rules)
+    operators = {operator: rule["name"] for rule in rules for operator in rule.get("aten", ())}
     names = {rule["name"] for rule in rules}
     _active.update(names)
     try:
@@ -120,7 +123,5 @@ def install_all(rules: list[dict]) -> None:
     Guards installed later would miss functions a file bound at import
     (``from torch.nn.functional import softmax``).
     """
-    for rule in rules:
-        for path in rule.get("python", ()):
-            install(path, rule["name"])
+    install({path: rule["name"] for rule in rules for path in rule.get("python", ())})
 

@@ -95,6 +95,7 @@ class StudentServer:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.modules: dict[str, types.ModuleType] = {}
+        # "module:name" -> the student's function (a name may be bound in several files).
         self.functions: dict[str, Any] = {}
         self.files: set[str] = set()
 
@@ -142,7 +143,7 @@ class StudentServer:
             obj = module.__dict__.get(name)
             if obj is None or not callable(obj) or any(obj is p for p in provided):
                 continue
-            self.functions[name] = obj
+            self.functions[f"{module_name}:{name}"] = obj
             found[name] = {"params": _signature(obj)}
         return {"ok": True, "functions": found, "warnings": warnings}
 
@@ -177,7 +178,7 @@ class StudentServer:
     # -- calling ---------------------------------------------------------------------
 
     def call(self, request: dict) -> dict:
-        function = self.functions.get(request["function"])
+        function = self.functions.get(f"{request.get('module', '')}:{request['function']}")
         if function is None:
             return {"ok": False, "error": {"type": "NameError", "message": "not defined", "where": None}}
         args = _prepare_arguments(request.get("args", []))
