@@ -177,3 +177,14 @@ def expect_tuple(got: Any, length: int, *, what: str) -> tuple:
     if not isinstance(got, (tuple, list)) or len(got) != length:
         raise CheckFailure(f"{what} should return a tuple of {length} items, but it returned {describe(got)}.")
     return tuple(got)
+
+
+def no_gradient_message(got: Any, expected: torch.Tensor, *, what: str, wrt: str, rtol: float, atol: float) -> str:
+    """Say that no gradient flows back, and whether the values themselves were right."""
+    right_values = (
+        isinstance(got, torch.Tensor) and got.shape == expected.shape
+        and bool(torch.isclose(got.detach().double(), expected.detach().double(), rtol=rtol, atol=atol).all())
+    )
+    if right_values:
+        return f"{what} gives the right values, but no gradient flows back to {wrt}."
+    return f"No gradient flows from {what} back to {wrt}."

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 import reference.softmax
-from grader.compare import expect_close, expect_tensor
+from grader.compare import expect_close, expect_tensor, no_gradient_message
 from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in
 from grader.inputs import randn
 
@@ -90,7 +90,7 @@ def gradient_matches(student, reference):
     expect_tensor(got.value, what="softmax(x, dim=1)", shape=tuple(x.shape))
     if got.grads is None or got.grads[0] is None:
         raise CheckFailure(
-            "No gradient flows from softmax(x, dim=1) back to x.",
+            no_gradient_message(got.value, expected.value, what="softmax(x, dim=1)", wrt="x", rtol=1e-4, atol=1e-6),
             hint="Your result is detached from x: keep the computation in torch operations on x, "
                  "with no .detach(), .item(), .numpy() or torch.tensor(...) on the way.",
         )
