@@ -13,9 +13,9 @@ from grader.exercise import Check, CheckFailure, Exercise, forbidden_calls
 from grader.diagnosis import Evidence
 from grader.plugins import get_plugin_manager
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
-from grader.notebook import STATEMENT_SECONDS
+from grader.notebook import STATEMENT_SECONDS, NotebookCell
 from grader.sandbox import wire
-from grader.sandbox.student_process import StudentProcess, StudentProcessError
+from grader.sandbox.student_process import Reply, StudentProcess, StudentProcessError
 from grader.sandbox.zygote import Zygote
 from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, forbidden_rule, student_error_message
 from grader.submission import SourceFile, Submission
@@ -105,19 +105,11 @@ class Grader:
                 "names": self.spec_names,
                 "forbidden": self.forbidden,
             }
-            timeout = None
-            if file.cells is not None:
-                loaded.warnings.extend(file.warnings)
-                request["cells"] = [
-                    {"name": cell.name, "source": cell.source,
-                     "run": [st.index for st in cell.statements if st.kind != "skip"]}
-                    for cell in file.cells if cell.problem is None
-                ]
-                request["statement_seconds"] = STATEMENT_SECONDS
-                statements = sum(len(cell["run"]) for cell in request["cells"])
-                timeout = self.timeout + statements * STATEMENT_SECONDS
             try:
-                reply = process.request(request, timeout=timeout)
+                if file.cells is not None:
+                    reply = self._load_notebook(process, file, request, loaded)
+                else:
+                    reply = process.request(request)
             except StudentProcessError as error:
                 reason = f"{file.path} could not be loaded: {error.message}."
                 loaded.problems.append(reason)
@@ -142,7 +134,54 @@ class Grader:
                     )
                     loaded.functions[name] = FunctionInfo(name, file.path, params if valid else None, file.module)
                     loaded.unavailable.pop(name, None)
+            for cell in file.cells or []:
+                self._report_missing_definitions(cell, loaded)
         return loaded
+
+    MAX_STUCK_STATEMENTS = 5
+
+    def _load_notebook(self, process: StudentProcess, file: SourceFile, request: dict, loaded: LoadedSubmission) -> Reply:
+        """Run a notebook's statements; one stuck past its limit (in a long C call, where the
+        student process's own alarm cannot reach) is skipped and the notebook loaded again."""
+        assert file.cells is not None
+        loaded.warnings.extend(file.warnings)
+        runnable = [cell for cell in file.cells if cell.problem is None]
+        skipped: set[tuple[int, int]] = set()
+        for _attempt in range(self.MAX_STUCK_STATEMENTS + 1):
+            request["cells"] = [
+                {"name": cell.name, "source": cell.source,
+                 "run": [st.index for st in cell.statements if st.kind != "skip" and (number, st.index) not in skipped]}
+                for number, cell in enumerate(runnable)
+            ]
+            request["statement_seconds"] = STATEMENT_SECONDS
+            current: list = []
+            try:
+                return process.request(request, progress_timeout=STATEMENT_SECONDS + 1.0, on_progress=current.append)
+            except StudentProcessError:
+                last = current[-1] if current else None
+                if not (isinstance(last, list) and len(last) == 2 and all(type(n) is int for n in last)):
+                    raise
+                cell_index, statement = last
+                if not 0 <= cell_index < len(runnable) or (cell_index, statement) in skipped:
+                    raise
+                skipped.add((cell_index, statement))
+                cell = runnable[cell_index]
+                line = next((st.line for st in cell.statements if st.index == statement), 0)
+                lines = cell.source.splitlines()
+                text = lines[line - 1].strip()[:60] if 0 < line <= len(lines) else ""
+                loaded.warnings.append(f"{cell.name}, line {line}: `{text}` took longer than {STATEMENT_SECONDS:g} s "
+                                       "and was stopped.")
+        raise StudentProcessError("too many statements of the notebook ran too long")
+
+    def _report_missing_definitions(self, cell: NotebookCell, loaded: LoadedSubmission) -> None:
+        """A function a cell meant to define that is not there gets its exercise a reason."""
+        for name in cell.defines:
+            if name in self.spec_names and name not in loaded.functions and name not in loaded.unavailable:
+                if cell.problem:
+                    loaded.unavailable[name] = cell.problem
+                    loaded.problems.append(cell.problem)
+                else:
+                    loaded.unavailable[name] = f"its definition in {cell.name} did not run (see the warnings)."
 
     def _prefer(self, file: SourceFile, current: FunctionInfo | None, name: str) -> bool:
         """Whether ``file``'s definition of ``name`` should be graded rather than ``current``'s.

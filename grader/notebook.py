@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ DISPLAY_MODULES = (
 STATEMENT_SECONDS = 0.5
 
 _SHELL_ASSIGNMENT = re.compile(r"^\s*[\w\s,()\[\]]+=\s*[!%]")
+_DEFINITION = re.compile(r"^(?:async\s+)?(?:def|class)\s+(\w+)", re.MULTILINE)
+_HELP = re.compile(r"^\s*\?{0,2}[\w.]+\?{0,2}\s*$")  # torch.stft? or ??torch.stft
 
 
 class NotebookError(Exception):
@@ -69,8 +72,8 @@ def _neutralise_magics(source: str) -> tuple[str, int]:
     skipped = 0
     for number, line in enumerate(lines):
         stripped = line.strip()
-        if stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")) \
-                or _SHELL_ASSIGNMENT.match(line):
+        is_help = ("?" in stripped) and _HELP.match(line) is not None
+        if stripped.startswith(("%", "!")) or is_help or _SHELL_ASSIGNMENT.match(line):
             indent = line[: len(line) - len(line.lstrip())]
             lines[number] = f"{indent}pass"
             skipped += 1
@@ -103,7 +106,7 @@ def _kind(node: ast.stmt) -> str:
 def read_cells(notebook: nbformat.NotebookNode, shown: str) -> tuple[list[NotebookCell], list[str]]:
     """The runnable code cells of a notebook, and warnings about what is skipped."""
     cells: list[NotebookCell] = []
-    warnings: list[str] = []
+    notes: list[str] = []
     skipped_cells: list[int] = []
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "code":
@@ -114,7 +117,7 @@ def read_cells(notebook: nbformat.NotebookNode, shown: str) -> tuple[list[Notebo
         if first.startswith("%%"):
             magic = first[2:].split()[0] if first[2:].split() else ""
             if magic not in PYTHON_CELL_MAGICS:
-                warnings.append(f"{name}: skipped (a %%{magic} cell is not Python).")
+                notes.append(f"{name}: skipped (a %%{magic} cell is not Python).")
                 continue
             source = "\n" + source.lstrip().split("\n", 1)[1] if "\n" in source.lstrip() else ""
         source, _magics = _neutralise_magics(source)
@@ -123,7 +126,9 @@ def read_cells(notebook: nbformat.NotebookNode, shown: str) -> tuple[list[Notebo
             tree = ast.parse(source, filename=name)
         except SyntaxError as error:
             entry.problem = f"{name}, line {error.lineno}: SyntaxError: {error.msg}"
-            warnings.append(f"{entry.problem} (the cell was skipped).")
+            # The names it meant to define, so that their exercise reports the error.
+            entry.defines = _DEFINITION.findall(source)
+            notes.append(f"{entry.problem} (the cell was skipped).")
             cells.append(entry)
             continue
         for index, node in enumerate(tree.body):
@@ -137,11 +142,11 @@ def read_cells(notebook: nbformat.NotebookNode, shown: str) -> tuple[list[Notebo
         cells.append(entry)
     if skipped_cells:
         listed = ", ".join(str(n) for n in skipped_cells)
-        warnings.append(
+        notes.append(
             f"Top-level statements that are not imports, definitions or assignments (plots, prints, "
             f"loops) were skipped in cell{'s' if len(skipped_cells) > 1 else ''} {listed}."
         )
-    return cells, warnings
+    return cells, notes
 
 
 def read_notebook(path: Path, shown: str) -> nbformat.NotebookNode:
@@ -153,13 +158,17 @@ def read_notebook(path: Path, shown: str) -> nbformat.NotebookNode:
     except OSError as error:
         raise NotebookError(f"{shown}: cannot read the file ({error.strerror or error}).") from None
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat's notices (missing cell ids, ...) are not errors
+            notebook = nbformat.reads(text, as_version=4)
     except nbformat.reader.NotJSONError:
         raise NotebookError(f"{shown}: not a notebook (the file is not valid JSON; is it truncated?).") from None
     except Exception as error:  # noqa: BLE001 - nbformat raises several kinds for non-notebooks
         raise NotebookError(f"{shown}: not a notebook ({_first_line(error)}).") from None
     try:
-        nbformat.validate(notebook)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nbformat.validate(notebook)
     except nbformat.ValidationError as error:
         raise NotebookError(f"{shown}: not a valid notebook ({_first_line(error)}).") from None
     return notebook

@@ -8,7 +8,7 @@ import socket
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from grader.sandbox import wire
 from grader.sandbox.zygote import Zygote, describe_status
@@ -59,8 +59,20 @@ class StudentProcess:
         for request in self.setup:
             self.request(request)
 
-    def request(self, message: dict, *, timeout: float | None = None) -> Reply:
-        """Send one request and wait for its reply within the time limit."""
+    def request(
+        self,
+        message: dict,
+        *,
+        timeout: float | None = None,
+        progress_timeout: float | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+    ) -> Reply:
+        """Send one request and wait for its reply within the time limit.
+
+        A process may send ``{"progress": ...}`` messages before its reply (a notebook's
+        statements, one by one): each goes to ``on_progress`` and, with ``progress_timeout``,
+        gives the process that long again.
+        """
         self._ensure_started()
         assert self.sock is not None
         limit = self.timeout if timeout is None else timeout
@@ -68,8 +80,16 @@ class StudentProcess:
         try:
             self.sock.settimeout(limit)
             wire.send(self.sock, wire.encode(message))
-            # A reply arriving in pieces must still arrive before the deadline.
-            data = self._receive_before(deadline)
+            while True:
+                # A reply arriving in pieces must still arrive before the deadline.
+                decoded = wire.decode(self._receive_before(deadline))
+                document = decoded.value
+                if type(document) is dict and "progress" in document and on_progress is not None:
+                    on_progress(document["progress"])
+                    if progress_timeout is not None:
+                        deadline = time.monotonic() + progress_timeout
+                    continue
+                break
         except (TimeoutError, socket.timeout):
             self._end(killed=True)
             raise StudentProcessError(f"it did not finish within {limit:g} s (is there an endless loop?)") from None
@@ -79,15 +99,10 @@ class StudentProcess:
         except wire.WireError as error:
             self._end(killed=True)
             raise StudentProcessError(f"the student process sent a reply the grader cannot read ({error})") from None
-        try:
-            decoded = wire.decode(data)
-        except wire.WireError as error:
-            self._end(killed=True)
-            raise StudentProcessError(f"the student process sent a reply the grader cannot read ({error})") from None
-        if type(decoded.value) is not dict or type(decoded.value.get("ok")) is not bool:
+        if type(document) is not dict or type(document.get("ok")) is not bool:
             self._end(killed=True)
             raise StudentProcessError("the student process sent a reply the grader cannot read")
-        return Reply(decoded.value, decoded)
+        return Reply(document, decoded)
 
     def _receive_before(self, deadline: float) -> bytes:
         assert self.sock is not None
