@@ -100,11 +100,14 @@ def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeo
         memory_limit: int, verbose: bool, annotate_path: str | None, plugins: tuple[str, ...]) -> None:
     """Grade each PATH (a .py file, a notebook, or a directory of them) as one submission."""
     submissions: list[Submission] = []
+    unreadable: dict[str, str] = {}
     for path in paths:
         try:
             submissions.append(load_submission(path))
         except SubmissionError as error:
-            raise NothingGraded(str(error)) from None
+            if len(paths) == 1:
+                raise NothingGraded(str(error)) from None
+            unreadable[path] = str(error)  # in a class, one bad path is that submission's error
     if annotate_path and (len(submissions) != 1 or not paths[0].endswith(".ipynb")):
         raise NothingGraded("--annotate needs exactly one notebook (.ipynb) to grade.")
 
@@ -118,7 +121,8 @@ def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeo
         if unknown:
             raise NothingGraded(f"unknown exercise {unknown[0]!r}; known: {', '.join(exercises)}.")
         chosen = [e for e in exercises.values() if not only or e.id in only]
-        report = _grade(chosen, submissions, zygote, timeout, memory_limit, pm)
+        report = _grade(chosen, submissions, zygote, timeout, memory_limit, pm, required=bool(only))
+        report.submissions = _in_path_order(paths, report.submissions, unreadable)
     finally:
         zygote.close()
     if annotate_path:
@@ -151,11 +155,20 @@ def _write_annotated(source: str, out: str, submission: Submission, exercises: l
         raise NothingGraded(f"{out}: cannot write the annotated notebook ({error.strerror or error}).") from None
 
 
-def _grade(exercises: list, submissions: list[Submission], zygote: object, timeout: float, memory_limit: int, pm: object):
+def _in_path_order(paths: tuple[str, ...], graded: list, unreadable: dict[str, str]) -> list:
+    from grader.results import SubmissionResult
+
+    by_path = {s.path: s for s in graded}
+    return [by_path.get(p) or SubmissionResult(path=p, error=unreadable[p]) for p in paths]
+
+
+def _grade(exercises: list, submissions: list[Submission], zygote: object, timeout: float, memory_limit: int,
+           pm: object, *, required: bool = False):
     from grader.grading import Grader
     from grader.results import Report
 
-    grader = Grader(exercises, zygote, timeout=timeout, memory_mb=memory_limit, plugins=pm)  # type: ignore[arg-type]
+    grader = Grader(exercises, zygote, timeout=timeout, memory_mb=memory_limit, plugins=pm,  # type: ignore[arg-type]
+                    required=required)
     return Report([grader.grade(submission) for submission in submissions])
 
 

@@ -47,8 +47,11 @@ class Grader:
         timeout: float = DEFAULT_TIMEOUT,
         memory_mb: int = DEFAULT_MEMORY_MB,
         plugins: pluggy.PluginManager | None = None,
+        required: bool = False,
     ) -> None:
         self.exercises = list(exercises)
+        # Grade every exercise, attempted or not (an instructor asked for them by id).
+        self.required = required
         self.plugins = plugins if plugins is not None else get_plugin_manager()
         self.zygote = zygote
         self.timeout = timeout
@@ -65,7 +68,7 @@ class Grader:
         """Grade every exercise whose functions the submission defines."""
         with StudentProcess(self.zygote, timeout=self.timeout, memory_bytes=self.memory_bytes) as process:
             loaded = self._load(process, submission)
-            chosen = [e for e in self.exercises if self._attempted(e, loaded)]
+            chosen = [e for e in self.exercises if self.required or self._attempted(e, loaded)]
             result = SubmissionResult(path=submission.path, ran=bool(loaded.functions), warnings=loaded.warnings)
             if loaded.problems:
                 result.error = " ".join(loaded.problems)
@@ -91,6 +94,11 @@ class Grader:
 
     def _load(self, process: StudentProcess, submission: Submission) -> LoadedSubmission:
         loaded = LoadedSubmission()
+        # For `import helpers` between files of a directory, without reading the directory.
+        siblings = {
+            Path(f.path).stem: [f.path, f.source] for f in submission.files
+            if f.cells is None and f.problem is None and Path(f.path).stem.isidentifier()
+        }
         for file in submission.files:
             if file.problem:
                 loaded.problems.append(file.problem)
@@ -104,6 +112,7 @@ class Grader:
                 "directory": file.directory,
                 "names": self.spec_names,
                 "forbidden": self.forbidden,
+                "siblings": siblings,
             }
             try:
                 if file.cells is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import inspect
 import os
+import random
 import signal
 import socket
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ import torch
 
 from grader.exercise import Exercise
 from grader.results import ExerciseResult
+from grader.sandbox.zygote import reap_child
 
 
 NOTEBOOK_MODULE = "notebook"
@@ -61,7 +63,7 @@ class KernelFork:
                 lazy_dynamo.install()
                 forbidden.install_all(self.rules)
                 preset = {f"{NOTEBOOK_MODULE}:{name}": fn for name, fn in self.functions.items()}
-                student_side.run(theirs, os.dup(output_fd), memory_bytes, preset)
+                student_side.run(theirs, os.dup(output_fd), memory_bytes, preset, unprivileged=False)
             except BaseException:  # noqa: BLE001
                 code = 70
             finally:
@@ -69,11 +71,8 @@ class KernelFork:
         theirs.close()
         return pid, ours
 
-    def reap(self, pid: int) -> int | None:
-        try:
-            return os.waitpid(pid, 0)[1]
-        except ChildProcessError:
-            return None
+    def reap(self, pid: int, grace: float = 0.5) -> int | None:
+        return reap_child(pid, grace)
 
 
 @dataclass
@@ -121,16 +120,30 @@ class CheckReport:
         )
 
 
+def _run_public_checks(name: str, target: Callable, exercise: Exercise, pm: Any, timeout: float) -> ExerciseResult:
+    from grader.grading import Grader, LoadedSubmission
+    from grader.sandbox.student_process import StudentProcess
+    from grader.solution import FunctionInfo, StudentSolution
+
+    spawner = KernelFork({name: target})
+    grader = Grader([exercise], spawner, timeout=timeout, plugins=pm)  # type: ignore[arg-type]
+    try:
+        params = [{"name": p.name, "kind": p.kind.name, "has_default": p.default is not p.empty}
+                  for p in inspect.signature(target).parameters.values()]
+    except (TypeError, ValueError):
+        params = None
+    info = FunctionInfo(name, "<notebook>", params, NOTEBOOK_MODULE)
+    with StudentProcess(spawner, timeout=timeout, memory_bytes=grader.memory_bytes) as process:  # type: ignore[arg-type]
+        student = StudentSolution([exercise], process, {name: info})
+        return grader._grade_exercise(exercise, student, LoadedSubmission(functions={name: info}))
+
+
 def check(function: Callable | str, implementation: Callable | None = None, *, timeout: float = 5.0) -> CheckReport:
     """Run the public checks of the exercise function ``function`` on the object given.
 
     ``check(softmax)`` finds the exercise by the function's name; ``check("softmax", fn)``
     checks ``fn`` under that name.
     """
-    from grader.grading import Grader, LoadedSubmission
-    from grader.sandbox.student_process import StudentProcess
-    from grader.solution import FunctionInfo, StudentSolution
-
     name = function if isinstance(function, str) else getattr(function, "__name__", "")
     target = implementation if implementation is not None else function
     if not callable(target):
@@ -144,18 +157,12 @@ def check(function: Callable | str, implementation: Callable | None = None, *, t
     public = tuple(c for c in mine if c.public)
     exercise = replace(owner, checks=public, mistakes=(), max_score=sum(c.points for c in public))
     threads = torch.get_num_threads()
-    spawner = KernelFork({name: target})
+    python_state = random.getstate()
+    # The reference seeds the global generators in this (the student's) process: restore them.
     try:
-        grader = Grader([exercise], spawner, timeout=timeout, plugins=pm)  # type: ignore[arg-type]
-        try:
-            params = [{"name": p.name, "kind": p.kind.name, "has_default": p.default is not p.empty}
-                      for p in inspect.signature(target).parameters.values()]
-        except (TypeError, ValueError):
-            params = None
-        info = FunctionInfo(name, "<notebook>", params, NOTEBOOK_MODULE)
-        with StudentProcess(spawner, timeout=timeout, memory_bytes=grader.memory_bytes) as process:  # type: ignore[arg-type]
-            student = StudentSolution([exercise], process, {name: info})
-            result = grader._grade_exercise(exercise, student, LoadedSubmission(functions={name: info}))
+        with torch.random.fork_rng(devices=[]):
+            result = _run_public_checks(name, target, exercise, pm, timeout)
     finally:
         torch.set_num_threads(threads)
+        random.setstate(python_state)
     return CheckReport(name, result, hidden=len(mine) - len(public))

@@ -375,11 +375,11 @@ def student_error_message(function: str, shown: str, error: Any) -> str:
         return f"{shown} failed in a way the grader could not read."
     kind = wire.clean_text(error.get("type", "Exception"), 60)
     text = wire.clean_text(error.get("message", ""), 300)
-    if kind == "NotImplementedError":
+    where = error.get("where")
+    if kind == "NotImplementedError" and isinstance(where, dict):  # raised in the student's own file
         return f"{function} is not implemented yet: replace `raise NotImplementedError` with your code."
     if kind == "NotCallable":
         return f"{shown} should return something callable, but {text}."
-    where = error.get("where")
     location = ""
     if isinstance(where, dict):
         file = wire.clean_text(where.get("file", "?"), 120)

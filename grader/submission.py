@@ -47,8 +47,10 @@ class Submission:
 
 
 def _module_name(path: Path) -> str:
-    # Prefixed so that a student's ``torch.py`` or ``grader.py`` cannot replace a real module.
-    return "student_" + re.sub(r"\W", "_", path.stem)
+    # Prefixed so that a student's ``torch.py`` or ``grader.py`` cannot replace a real module;
+    # a notebook's suffix keeps ``a.ipynb`` apart from ``a.py``.
+    suffix = "_ipynb" if path.suffix == ".ipynb" else ""
+    return "student_" + re.sub(r"\W", "_", path.stem) + suffix
 
 
 def top_level_names(tree: ast.Module) -> frozenset[str]:

@@ -170,3 +170,23 @@ def test_a_directory_grades_the_file_named_after_the_exercise_when_several_defin
     (tmp_path / "a_first.py").write_text("def softmax(x, dim=-1):\n    return x\n")
     run = grade(".", "--format", "json", cwd=tmp_path)
     assert json.loads(run.stdout)["score"] == 10
+
+
+def test_exercises_asked_for_by_id_are_graded_even_when_missing(tmp_path):
+    (tmp_path / "03_softmax.py").write_text(CORRECT)
+    run = grade("03_softmax.py", "-e", "softmax", "-e", "nll", "--format", "json", cwd=tmp_path)
+    report = json.loads(run.stdout)
+    assert (report["score"], report["max_score"]) == (10, 20)
+    assert run.returncode == 1
+
+
+def test_one_unreadable_path_among_several_is_that_submissions_error(tmp_path):
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "03_softmax.py").write_text(CORRECT)
+    (tmp_path / "carol").mkdir()
+    (tmp_path / "carol" / "README.txt").write_text("hi")
+    run = grade("alice", "carol", "--format", "json", cwd=tmp_path)
+    report = json.loads(run.stdout)
+    assert [s["path"] for s in report["submissions"]] == ["alice", "carol"]
+    assert report["submissions"][1]["error"] == "carol: the directory holds no .py files or notebooks."
+    assert report["submissions"][0]["score"] == 10

@@ -170,3 +170,61 @@ def softmax(x, dim=-1):
     grade_source(source, "03_softmax.py", only=["softmax"], timeout=0.3)
     time.sleep(2)
     assert not marker.exists()
+
+
+def test_readable_by_everyone_needs_search_on_every_parent(tmp_path):
+    from grader.sandbox.student_side import _readable_by_everyone
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    tmp_path.chmod(0o755)
+    shared.chmod(0o755)
+    assert _readable_by_everyone(str(shared)) is (all(
+        p.stat().st_mode & 0o001 for p in [shared, *shared.parents]
+    ))
+    shared.chmod(0o700)
+    assert _readable_by_everyone(str(shared)) is False
+
+
+def test_a_trickled_reply_still_ends_at_the_time_limit(grade_source):
+    source = """
+import os, socket, struct, time
+
+def softmax(x, dim=-1):
+    for fd in range(3, 64):
+        try:
+            s = socket.socket(fileno=os.dup(fd))
+            if s.type == socket.SOCK_STREAM:
+                s.sendall(struct.pack("<Q", 1000))
+                for _ in range(100):
+                    s.send(b"x")
+                    time.sleep(0.1)
+        except OSError:
+            pass
+    return x
+"""
+    started = time.monotonic()
+    result = grade_source(source, "03_softmax.py", only=["softmax"], timeout=1.0)
+    assert time.monotonic() - started < 8
+    assert result.score == 0
+
+
+def test_a_namedtuple_is_read_as_a_tuple(grade_source):
+    source = """
+import collections, torch
+
+Split = collections.namedtuple("Split", "train_data test_data train_labels test_labels")
+
+def split_dataset(data, labels, train_ratio=0.8):
+    order = torch.randperm(len(data))
+    cut = int(len(data) * train_ratio)
+    return Split(data[order][:cut], data[order][cut:], labels[order][:cut], labels[order][cut:])
+"""
+    assert grade_source(source, "07_split.py", only=["split"]).score == 10
+
+
+def test_a_missing_forward_is_not_called_unimplemented(grade_source):
+    source = "import torch\n\nclass PitchClassifier(torch.nn.Module):\n    def __init__(self, n_mels=48, n_classes=12):\n        super().__init__()\n        self.layer = torch.nn.Linear(n_mels, n_classes)\n\n    def foward(self, x):\n        return self.layer(x)\n"
+    result = grade_source(source, "08_training.py", only=["training"])
+    message = result.exercises[0].checks[0].message
+    assert "not implemented yet" not in message and "NotImplementedError" in message

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import tempfile
 import time
@@ -42,22 +41,25 @@ class StudentProcess:
         self.sock: socket.socket | None = None
         self.output = tempfile.TemporaryFile()
         # Requests replayed into a fresh process after one died (the files loaded so far).
-        self.setup: list[dict] = []
+        self.setup: list[tuple[dict, dict]] = []
 
     @property
     def alive(self) -> bool:
         return self.pid is not None
 
-    def remember(self, request: dict) -> None:
-        """Replay ``request`` whenever the process has to be started again."""
-        self.setup.append(request)
+    def remember(self, request: dict, **options: Any) -> None:
+        """Replay ``request`` (with the ``request`` options given) whenever the process starts again."""
+        self.setup.append((request, options))
 
     def _ensure_started(self) -> None:
         if self.pid is not None:
             return
         self.pid, self.sock = self.zygote.spawn(self.output.fileno(), self.memory_bytes)
-        for request in self.setup:
-            self.request(request)
+        for request, options in self.setup:
+            reply = self.request(request, **options)
+            if not reply.document["ok"]:
+                self._end()
+                raise StudentProcessError("the submission could not be loaded again after its process ended")
 
     def request(
         self,
@@ -84,23 +86,24 @@ class StudentProcess:
                 # A reply arriving in pieces must still arrive before the deadline.
                 decoded = wire.decode(self._receive_before(deadline))
                 document = decoded.value
-                if type(document) is dict and "progress" in document and on_progress is not None:
-                    on_progress(document["progress"])
+                if type(document) is dict and "progress" in document:
+                    if on_progress is not None:
+                        on_progress(document["progress"])
                     if progress_timeout is not None:
                         deadline = time.monotonic() + progress_timeout
                     continue
                 break
         except (TimeoutError, socket.timeout):
-            self._end(killed=True)
+            self._end(grace=0)
             raise StudentProcessError(f"it did not finish within {limit:g} s (is there an endless loop?)") from None
         except (EOFError, ConnectionError, BrokenPipeError, OSError):
-            status = self._end(killed=False)
+            status = self._end()
             raise StudentProcessError(self._death_message(status)) from None
         except wire.WireError as error:
-            self._end(killed=True)
+            self._end(grace=0)
             raise StudentProcessError(f"the student process sent a reply the grader cannot read ({error})") from None
         if type(document) is not dict or type(document.get("ok")) is not bool:
-            self._end(killed=True)
+            self._end(grace=0)
             raise StudentProcessError("the student process sent a reply the grader cannot read")
         return Reply(document, decoded)
 
@@ -109,8 +112,7 @@ class StudentProcess:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError
-        self.sock.settimeout(remaining)
-        return wire.receive(self.sock)
+        return wire.receive(self.sock, deadline)
 
     def _death_message(self, status: int | None) -> str:
         message = describe_status(status)
@@ -132,20 +134,15 @@ class StudentProcess:
             return ""
         return wire.clean_text(lines[-1].strip(), limit) if lines else ""
 
-    def _end(self, *, killed: bool) -> int | None:
+    def _end(self, *, grace: float = 0.5) -> int | None:
+        """Make sure the process is gone (killed after ``grace`` seconds) and return its status."""
         if self.pid is None:
             return None
         pid, self.pid = self.pid, None
-        if killed:
-            for kill in (os.killpg, os.kill):  # its process group first: what it started dies too
-                try:
-                    kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
         if self.sock is not None:
             self.sock.close()
             self.sock = None
-        return self.zygote.reap(pid)
+        return self.zygote.reap(pid, grace=grace)
 
     def close(self) -> None:
         """Stop the process (politely, then for sure) and release its resources."""
@@ -155,7 +152,7 @@ class StudentProcess:
                 wire.send(self.sock, wire.encode({"op": "stop"}))
             except OSError:
                 pass
-        self._end(killed=True)
+        self._end(grace=0.2)
         self.output.close()
 
     def __enter__(self) -> StudentProcess:

@@ -110,7 +110,15 @@ class StudentServer:
                 return
             handler = {"load": self.load, "call": self.call}.get(op)
             reply = handler(request) if handler else {"ok": False, "error": {"type": "Protocol", "message": "unknown op"}}
-            wire.send(self.sock, wire.encode(reply))
+            try:
+                data = wire.encode(reply)
+            except BaseException as error:  # noqa: BLE001 - e.g. a result too big to copy, or a meta tensor
+                data = wire.encode({"ok": False, "error": {
+                    "type": "Unsendable",
+                    "message": f"the result could not be sent back to the grader ({type(error).__name__}: {str(error)[:200]})",
+                    "where": None,
+                }})
+            wire.send(self.sock, data)
 
     # -- loading ---------------------------------------------------------------------
 
@@ -121,6 +129,9 @@ class StudentServer:
         directory = request.get("directory")
         if directory and directory not in sys.path:
             sys.path.insert(0, directory)
+        siblings = request.get("siblings")
+        if isinstance(siblings, dict) and siblings:
+            sys.meta_path.insert(1, _SubmissionFiles(siblings))
         forbidden.install_all(request.get("forbidden", []))
         module = types.ModuleType(module_name)
         module.__file__ = path
@@ -334,11 +345,96 @@ class _HiddenFromStudents:
         return None
 
 
-def run(sock: socket.socket, output_fd: int, memory_bytes: int, functions: dict[str, Any] | None = None) -> None:
+UNPRIVILEGED_UID = 65534  # "nobody"
+
+
+def _readable_by_everyone(path: str) -> bool:
+    """Whether any user can reach and read ``path`` (o+x on every parent, o+r on it)."""
+    import stat
+
+    current = os.path.abspath(path)
+    try:
+        if not os.stat(current).st_mode & stat.S_IROTH:
+            return False
+        while True:
+            if not os.stat(current).st_mode & stat.S_IXOTH:
+                return False
+            parent = os.path.dirname(current)
+            if parent == current:
+                return True
+            current = parent
+    except OSError:
+        return False
+
+
+def _python_is_shared() -> bool:
+    """Whether "nobody" could still import the standard library, torch and the grader."""
+    import sysconfig
+
+    import grader
+
+    paths = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    paths |= {os.path.dirname(torch.__file__), os.path.dirname(grader.__file__)}
+    return all(_readable_by_everyone(p) for p in paths if os.path.exists(p))
+
+
+def drop_privileges() -> None:
+    """Run as "nobody" when started as root (and Python's files are readable by everyone).
+
+    Then the student's code cannot write the grader's files, read the grader's memory
+    (/proc/<pid>/mem) or output, or signal the grader. It still reads what every user may.
+    Where Python lives in a directory only root may read (a pyenv under /root, say), the
+    process stays root: it could not import the standard library otherwise.
+    """
+    if os.geteuid() != 0 or not _python_is_shared():
+        return
+    os.setgroups([])
+    os.setgid(UNPRIVILEGED_UID)
+    os.setuid(UNPRIVILEGED_UID)
+    from grader.sandbox.zygote import _die_with_parent
+
+    _die_with_parent()  # a change of user clears the parent-death signal: set it again
+
+
+class _SubmissionFiles:
+    """Meta-path finder: ``import helpers`` finds the submission's own ``helpers.py``.
+
+    The sources come from the grader, so sibling imports work without the student process
+    reading the submission's directory (which it may not be allowed to).
+    """
+
+    def __init__(self, sources: dict[str, list[str]]) -> None:
+        self.sources = sources
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname not in self.sources:
+            return None
+        import importlib.util
+
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        file, source = self.sources[module.__name__]
+        module.__file__ = file
+        exec(compile(source, file, "exec", dont_inherit=True), module.__dict__)
+
+
+def run(
+    sock: socket.socket,
+    output_fd: int,
+    memory_bytes: int,
+    functions: dict[str, Any] | None = None,
+    *,
+    unprivileged: bool = True,
+) -> None:
     """Entry point of a freshly forked student process.
 
     ``functions`` are student functions the process already holds (a notebook's ``check()``
-    forks the kernel, which defined them); otherwise they come from ``load`` requests.
+    forks the kernel, which defined them, and stays the student's own user); otherwise they
+    come from ``load`` requests, and a process started as root runs as "nobody".
     """
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
@@ -349,6 +445,11 @@ def run(sock: socket.socket, output_fd: int, memory_bytes: int, functions: dict[
 
     sys.meta_path.insert(0, _HiddenFromStudents)
     limit_memory(memory_bytes)
+    # Captured output may not fill the disk: writes past 64 MB fail instead (no SIGXFSZ kill).
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024 * 1024, 64 * 1024 * 1024))
+    if unprivileged:
+        drop_privileges()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
     server = StudentServer(sock)
     server.functions.update(functions or {})

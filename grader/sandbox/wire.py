@@ -16,12 +16,14 @@ import json
 import math
 import socket
 import struct
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-MAX_MESSAGE_BYTES = 1 << 30
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # the lesson's whole data set is 230 MB; checks use far less
+MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_TEXT = 400
 
@@ -137,9 +139,10 @@ class _Encoder:
             return self.tensor(value)
         if isinstance(value, torch.nn.Module):
             return self.module(value)
-        if type(value) in (list, tuple):
-            items = [self.value(item, depth + 1) for item in value]
-            return items if type(value) is list else {"__tuple__": items}
+        if isinstance(value, (list, tuple)):  # subclasses (a namedtuple) read as their base type
+            items = [self.value(item, depth + 1) for item in list.__iter__(value)] if isinstance(value, list) \
+                else [self.value(item, depth + 1) for item in tuple.__iter__(value)]
+            return items if isinstance(value, list) else {"__tuple__": items}
         if type(value) is dict and all(type(key) is str for key in value):
             return {"__dict__": [[key, self.value(item, depth + 1)] for key, item in value.items()]}
         return self.opaque(value)
@@ -273,6 +276,7 @@ def decode(data: bytes) -> Message:
     try:
         (json_len,) = struct.unpack_from("<I", data, 0)
         offset = 4
+        _expect(json_len <= MAX_JSON_BYTES, "too many plain values (lists of numbers instead of a tensor?)")
         _expect(offset + json_len <= len(data), "truncated")
         body = data[offset : offset + json_len]
         offset += json_len
@@ -306,9 +310,14 @@ def send(sock: socket.socket, data: bytes) -> None:
     sock.sendall(struct.pack("<Q", len(data)) + data)
 
 
-def _recv_exactly(sock: socket.socket, size: int) -> bytes:
+def _recv_exactly(sock: socket.socket, size: int, deadline: float | None) -> bytes:
     chunks = bytearray()
     while len(chunks) < size:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            sock.settimeout(remaining)
         chunk = sock.recv(min(size - len(chunks), 1 << 20))
         if not chunk:
             raise EOFError("the other side closed the connection")
@@ -316,9 +325,9 @@ def _recv_exactly(sock: socket.socket, size: int) -> bytes:
     return bytes(chunks)
 
 
-def receive(sock: socket.socket) -> bytes:
-    """Receive one length-prefixed frame; the socket's timeout applies to each read."""
-    (size,) = struct.unpack("<Q", _recv_exactly(sock, 8))
+def receive(sock: socket.socket, deadline: float | None = None) -> bytes:
+    """Receive one length-prefixed frame, all of it before ``deadline`` (``time.monotonic``)."""
+    (size,) = struct.unpack("<Q", _recv_exactly(sock, 8, deadline))
     if size > MAX_MESSAGE_BYTES:
-        raise WireError(f"message of {size} bytes is larger than allowed")
-    return _recv_exactly(sock, size)
+        raise WireError(f"a reply of {size / 1e6:.0f} MB is larger than the {MAX_MESSAGE_BYTES / 1e6:.0f} MB allowed")
+    return _recv_exactly(sock, size, deadline)

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 _PR_SET_PDEATHSIG = 1
 
@@ -28,7 +29,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def describe_status(status: int | None, *, killed_by_us: bool = False) -> str:
+def describe_status(status: int | None) -> str:
     """Say in words how a student process ended."""
     if status is None:
         return "the process ended"
@@ -36,8 +37,6 @@ def describe_status(status: int | None, *, killed_by_us: bool = False) -> str:
         return f"the process exited with status {os.WEXITSTATUS(status)}"
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
-        if number == signal.SIGKILL and not killed_by_us:
-            return "the process was killed (SIGKILL), most likely for using too much memory"
         try:
             name = signal.Signals(number).name
         except ValueError:
@@ -46,6 +45,33 @@ def describe_status(status: int | None, *, killed_by_us: bool = False) -> str:
             return "the process crashed (segmentation fault)"
         return f"the process was stopped by {name}"
     return "the process ended"
+
+
+def reap_child(pid: int, grace: float) -> int | None:
+    """Wait up to ``grace`` seconds for a child to end, then kill it and its group; its status."""
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        if done:
+            return status
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.005)
+    for kill in (os.killpg, os.kill):  # its process group first: what it started dies too
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
+
+
+CONTROL_TIMEOUT = 30.0
 
 
 class ZygoteGone(Exception):
@@ -97,6 +123,7 @@ class Zygote:
 
     def _request(self, message: dict, fds: list[int] | None = None) -> dict:
         data = json.dumps(message).encode()
+        self.control.settimeout(CONTROL_TIMEOUT)  # a stopped (SIGSTOP) warm parent must not hang us
         try:
             if fds:
                 socket.send_fds(self.control, [data], fds)
@@ -129,6 +156,10 @@ class Zygote:
         raise AssertionError("unreachable")
 
     def _restart(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         self.close()
         fresh = Zygote.start_fresh()
         self.pid, self.control, self.process = fresh.pid, fresh.control, fresh.process
@@ -146,10 +177,10 @@ class Zygote:
             self._request({"op": "guard", "rules": new})
             self.guards.extend(new)
 
-    def reap(self, pid: int) -> int | None:
-        """Wait for a student process that has ended or been killed; returns its wait status."""
+    def reap(self, pid: int, grace: float = 0.5) -> int | None:
+        """Make sure a student process has ended (killing it after ``grace`` s); its wait status."""
         try:
-            return self._request({"op": "reap", "pid": pid}).get("status")
+            return self._request({"op": "reap", "pid": pid, "grace": grace}).get("status")
         except ZygoteGone:
             return None  # it ended with its parent
 
@@ -168,7 +199,10 @@ class Zygote:
 def _serve(control: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
-    from grader.sandbox import forbidden, lazy_dynamo, student_side  # noqa: F401 - loaded once, shared by every child
+    # Loaded once and shared by every child; a child may run as "nobody" and must not need to
+    # read the grader's files again.
+    from grader import notebook, student  # noqa: F401
+    from grader.sandbox import forbidden, lazy_dynamo, student_side  # noqa: F401
 
     lazy_dynamo.install()
     while True:
@@ -191,10 +225,7 @@ def _serve(control: socket.socket) -> None:
         elif request["op"] == "reap":
             for fd in fds:
                 os.close(fd)
-            try:
-                _pid, status = os.waitpid(request["pid"], 0)
-            except ChildProcessError:
-                status = None
+            status = reap_child(request["pid"], float(request.get("grace", 0.5)))
             control.send(json.dumps({"status": status}).encode())
 
 
