@@ -129,7 +129,8 @@ class Grader:
                 loaded.problems.append(reason)
                 self._mark_unavailable(loaded, file, reason)
                 continue
-            process.remember(request)
+            # Replayed if the process has to start again; a notebook's statements take their time.
+            process.remember(request, **({"progress_timeout": STATEMENT_SECONDS + 1.0} if file.cells is not None else {}))
             warnings = reply.document.get("warnings")
             if isinstance(warnings, list):
                 loaded.warnings.extend(wire.clean_text(w, 300) for w in warnings[:50] if isinstance(w, str))
@@ -141,7 +142,8 @@ class Grader:
                         isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("kind"), str)
                         for p in params
                     )
-                    loaded.functions[name] = FunctionInfo(name, file.path, params if valid else None, file.module)
+                    loaded.functions[name] = FunctionInfo(name, file.path, params if valid else None, file.module,
+                                                          stub=name in file.stubs)
                     loaded.unavailable.pop(name, None)
             for cell in file.cells or []:
                 self._report_missing_definitions(cell, loaded)
@@ -195,13 +197,17 @@ class Grader:
     def _prefer(self, file: SourceFile, current: FunctionInfo | None, name: str) -> bool:
         """Whether ``file``'s definition of ``name`` should be graded rather than ``current``'s.
 
-        When several files of a directory define a function, the file named after its
-        exercise (``03_softmax.py`` for ``softmax``) wins, then the first file.
+        When several files of a directory define a function, a written one wins over an
+        untouched stub, then the file named after its exercise (``03_softmax.py`` for
+        ``softmax``), then the first file.
         """
         if current is None:
             return True
         stem = next((e.filename.removesuffix(".py") for e in self.exercises if name in e.function_names), "")
-        return file.stem == stem and Path(current.path).stem != stem
+        new_is_stub = name in file.stubs
+        if new_is_stub != current.stub:
+            return not new_is_stub  # a written definition wins over an untouched stub
+        return file.stem.endswith(stem) and not Path(current.path).stem.endswith(stem)
 
     def _mark_unavailable(self, loaded: LoadedSubmission, file: SourceFile, reason: str) -> None:
         names = set(file.names)

@@ -63,21 +63,20 @@ class NotebookCell:
     source: str
     statements: list[Statement] = field(default_factory=list)
     defines: list[str] = field(default_factory=list)
+    stubs: frozenset[str] = frozenset()
     problem: str | None = None
 
 
-def _neutralise_magics(source: str) -> tuple[str, int]:
+def _neutralise_magics(source: str) -> str:
     """Replace magic, shell and help lines by ``pass`` (same indentation, same line numbers)."""
     lines = source.split("\n")
-    skipped = 0
     for number, line in enumerate(lines):
         stripped = line.strip()
         is_help = ("?" in stripped) and _HELP.match(line) is not None
         if stripped.startswith(("%", "!")) or is_help or _SHELL_ASSIGNMENT.match(line):
             indent = line[: len(line) - len(line.lstrip())]
             lines[number] = f"{indent}pass"
-            skipped += 1
-    return "\n".join(lines), skipped
+    return "\n".join(lines)
 
 
 def _is_quiet(node: ast.stmt) -> bool:
@@ -120,7 +119,7 @@ def read_cells(notebook: nbformat.NotebookNode, shown: str) -> tuple[list[Notebo
                 notes.append(f"{name}: skipped (a %%{magic} cell is not Python).")
                 continue
             source = "\n" + source.lstrip().split("\n", 1)[1] if "\n" in source.lstrip() else ""
-        source, _magics = _neutralise_magics(source)
+        source = _neutralise_magics(source)
         entry = NotebookCell(number, name, source)
         try:
             tree = ast.parse(source, filename=name)
@@ -131,6 +130,9 @@ def read_cells(notebook: nbformat.NotebookNode, shown: str) -> tuple[list[Notebo
             notes.append(f"{entry.problem} (the cell was skipped).")
             cells.append(entry)
             continue
+        from grader.submission import stub_names
+
+        entry.stubs = stub_names(tree)
         for index, node in enumerate(tree.body):
             kind = _kind(node)
             entry.statements.append(Statement(index, node.lineno, kind))

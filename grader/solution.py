@@ -229,6 +229,7 @@ class FunctionInfo:
     path: str
     params: list[dict] | None
     module: str = ""
+    stub: bool = False  # its body is still the stub's `raise NotImplementedError`
 
 
 class StudentSolution(Solution):

@@ -29,6 +29,8 @@ class SourceFile:
     directory: str = ""
     problem: str | None = None
     names: frozenset[str] = frozenset()
+    # Functions (and classes) whose body is still only a stub's `raise NotImplementedError`.
+    stubs: frozenset[str] = frozenset()
     # For a notebook: its code cells (run statement by statement) and what was skipped.
     cells: list[NotebookCell] | None = None
     warnings: list[str] = field(default_factory=list)
@@ -51,6 +53,24 @@ def _module_name(path: Path) -> str:
     # a notebook's suffix keeps ``a.ipynb`` apart from ``a.py``.
     suffix = "_ipynb" if path.suffix == ".ipynb" else ""
     return "student_" + re.sub(r"\W", "_", path.stem) + suffix
+
+
+def _is_stub_body(body: list[ast.stmt]) -> bool:
+    statements = [n for n in body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    return len(statements) == 1 and isinstance(statements[0], ast.Raise) and "NotImplementedError" in ast.unparse(statements[0])
+
+
+def stub_names(tree: ast.Module) -> frozenset[str]:
+    """Top-level functions (or classes whose methods all are) still holding only the stub body."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_stub_body(node.body):
+            names.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            if methods and all(_is_stub_body(m.body) for m in methods):
+                names.add(node.name)
+    return frozenset(names)
 
 
 def top_level_names(tree: ast.Module) -> frozenset[str]:
@@ -95,7 +115,7 @@ def read_source(path: Path, shown: str) -> SourceFile:
         return SourceFile(shown, module, source, directory, problem=f"{where}: SyntaxError: {error.msg}{detail}")
     except (ValueError, RecursionError, MemoryError) as error:
         return SourceFile(shown, module, source, directory, problem=f"{shown}: the file cannot be parsed ({error}).")
-    return SourceFile(shown, module, source, directory, names=top_level_names(tree))
+    return SourceFile(shown, module, source, directory, names=top_level_names(tree), stubs=stub_names(tree))
 
 
 def read_notebook_source(path: Path, shown: str) -> SourceFile:
@@ -106,8 +126,9 @@ def read_notebook_source(path: Path, shown: str) -> SourceFile:
         raise SubmissionError(str(error)) from None
     cells, warnings = read_cells(notebook, shown)
     names = frozenset(name for cell in cells for name in cell.defines)
+    stubs = frozenset(name for cell in cells for name in cell.stubs)
     return SourceFile(shown, _module_name(path), directory=str(path.resolve().parent), names=names,
-                      cells=cells, warnings=warnings)
+                      stubs=stubs, cells=cells, warnings=warnings)
 
 
 def _read(path: Path, shown: str) -> SourceFile:

@@ -584,3 +584,23 @@ def test_lesson_notebook_filled_with_the_reference_solutions_gets_full_marks(tmp
     assert [e.name for e in result.exercises] == [e.id for e in everything]
     assert (result.score, result.max_score) == (80, 80)
     assert len(result.exercises) == 8
+
+
+def test_grading_the_exercises_folder_takes_the_notebook_answer_over_an_untouched_stub(tmp_path, zygote):
+    import shutil
+
+    from grader.grading import Grader
+    from grader.plugins import load_exercises
+    from grader.submission import load_submission
+
+
+    folder = tmp_path / "exercises"
+    shutil.copytree(REPO / "exercises", folder)
+    notebook = nbformat.read(folder / "lesson.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.source.startswith("def softmax"):
+            cell.source = SOFTMAX
+    nbformat.write(notebook, folder / "lesson.ipynb")
+    exercises = load_exercises()
+    result = Grader([exercises["softmax"]], zygote).grade(load_submission(str(folder)))
+    assert result.score == 10

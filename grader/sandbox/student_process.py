@@ -16,10 +16,9 @@ from grader.sandbox.zygote import Zygote, describe_status
 class StudentProcessError(Exception):
     """The student process could not answer: it timed out, crashed, exited or misbehaved."""
 
-    def __init__(self, message: str, *, fatal: bool = True) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.fatal = fatal
 
 
 @dataclass

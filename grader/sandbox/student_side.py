@@ -94,7 +94,6 @@ class StudentServer:
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self.modules: dict[str, types.ModuleType] = {}
         # "module:name" -> the student's function (a name may be bound in several files).
         self.functions: dict[str, Any] = {}
         self.files: set[str] = set()
@@ -147,7 +146,6 @@ class StudentServer:
             except BaseException as error:  # noqa: BLE001 - anything the student's file does is reported
                 sys.modules.pop(module_name, None)
                 return {"ok": False, "error": _describe_error(error, self.files)}
-        self.modules[module_name] = module
         provided = _provided_objects()
         found = {}
         for name in request["names"]:
