@@ -342,6 +342,9 @@ class StudentSolution(Solution):
                 )
             raise CheckFailure(student_error_message(function, shown, error))
         grads = document.get("grads")
+        if options.grad_wrt and isinstance(document.get("grads_error"), str):
+            raise CheckFailure(f"Back-propagating through the result of {shown} failed: "
+                               f"{wire.clean_text(document['grads_error'], 300)}")
         return Outcome(
             value=document.get("value"),
             args_after=list(document.get("args_after") or []),

@@ -224,8 +224,9 @@ class StudentServer:
         if grad:
             try:
                 reply["grads"] = _gradients(result, grad_inputs, grad["cotangent"])
-            except Exception:  # noqa: BLE001 - a result autograd cannot differentiate as asked
+            except Exception as error:  # noqa: BLE001 - e.g. "modified by an inplace operation"
                 reply["grads"] = None
+                reply["grads_error"] = f"{type(error).__name__}: {str(error)[:300]}"
         return reply
 
 
