@@ -34,6 +34,7 @@ from grader.exercise import (
     without_defaults,
 )
 from grader.sandbox import wire
+from grader.sandbox.student_side import weighted_gradients
 from grader.sandbox.student_process import StudentProcess, StudentProcessError
 
 
@@ -195,10 +196,7 @@ class _ReferencePlugin:
             if options.method is not None:
                 instance = value
                 value = getattr(instance, options.method)(*options.method_args)
-            grads = None
-            if grad_inputs and isinstance(value, torch.Tensor) and value.requires_grad:
-                objective = (value * options.cotangent.to(value.dtype)).sum()
-                grads = list(torch.autograd.grad(objective, grad_inputs, allow_unused=True))
+            grads = weighted_gradients(value, grad_inputs, options.cotangent) if grad_inputs else None
             if isinstance(value, torch.Tensor):
                 value = value.detach()
             return Outcome(value=value, args_after=args_list, grads=grads, instance=instance)

@@ -223,7 +223,7 @@ class StudentServer:
             reply["instance"] = instance
         if grad:
             try:
-                reply["grads"] = _gradients(result, grad_inputs, grad["cotangent"])
+                reply["grads"] = weighted_gradients(result, grad_inputs, grad["cotangent"])
             except Exception as error:  # noqa: BLE001 - e.g. "modified by an inplace operation"
                 reply["grads"] = None
                 reply["grads_error"] = f"{type(error).__name__}: {str(error)[:300]}"
@@ -290,7 +290,11 @@ def install_display_stand_ins() -> None:
             setattr(sys.modules[parent], child, stand_in)
 
 
-def _gradients(result: Any, inputs: list, cotangent: torch.Tensor) -> Any:
+def weighted_gradients(result: Any, inputs: list, cotangent: torch.Tensor) -> list | None:
+    """Gradients of ``sum(result * cotangent)`` with respect to ``inputs``; None if none flows.
+
+    Used on both sides of the boundary (the reference's gradients are computed the same way).
+    """
     if not isinstance(result, torch.Tensor) or not result.requires_grad or result.shape != cotangent.shape:
         return None
     # A scalar objective: torch.autograd.grad with an explicit output gradient imports sympy (~0.5 s).
@@ -335,7 +339,11 @@ HIDDEN_PACKAGES = ("reference", "grader.lesson", "grader.grading", "grader.solut
 
 
 class _HiddenFromStudents:
-    """Meta-path finder that refuses to import the grader's solutions and checks here."""
+    """Meta-path finder that refuses to import the grader's solutions and checks here.
+
+    A courtesy, not a wall: code that removes it, or reads the files, gets what its user may
+    read. File permissions are the wall (see the README).
+    """
 
     @staticmethod
     def find_spec(fullname: str, path: Any = None, target: Any = None) -> Any:
