@@ -116,11 +116,7 @@ def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeo
 
     zygote = Zygote.start()
     try:
-        pm, exercises = _plugins(plugins)
-        unknown = [name for name in only if name not in exercises]
-        if unknown:
-            raise NothingGraded(f"unknown exercise {unknown[0]!r}; known: {', '.join(exercises)}.")
-        chosen = [e for e in exercises.values() if not only or e.id in only]
+        pm, exercises, chosen = _chosen_exercises(plugins, only)
         report = _grade(chosen, submissions, zygote, timeout, memory_limit, pm, required=bool(only))
         report.submissions = _in_path_order(paths, report.submissions, unreadable)
     finally:
@@ -153,6 +149,15 @@ def _write_annotated(source: str, out: str, submission: Submission, exercises: l
         nbformat.write(annotated, out)
     except OSError as error:
         raise NothingGraded(f"{out}: cannot write the annotated notebook ({error.strerror or error}).") from None
+
+
+def _chosen_exercises(plugins: tuple[str, ...], only: tuple[str, ...]):
+    """The plugin manager, every exercise by id, and those ``--exercise`` chose (all by default)."""
+    pm, exercises = _plugins(plugins)
+    unknown = [name for name in only if name not in exercises]
+    if unknown:
+        raise NothingGraded(f"unknown exercise {unknown[0]!r}; known: {', '.join(exercises)}.")
+    return pm, exercises, [e for e in exercises.values() if not only or e.id in only]
 
 
 def _in_path_order(paths: tuple[str, ...], graded: list, unreadable: dict[str, str]) -> list:
@@ -191,14 +196,10 @@ def selftest(only: tuple[str, ...], plugins: tuple[str, ...]) -> None:
 
     zygote = Zygote.start()
     try:
-        pm, exercises = _plugins(plugins)
-        unknown = [name for name in only if name not in exercises]
-        if unknown:
-            raise NothingGraded(f"unknown exercise {unknown[0]!r}; known: {', '.join(exercises)}.")
+        pm, exercises, chosen = _chosen_exercises(plugins, only)
         from grader.grading import Grader
         from grader.selftest import run_selftest
 
-        chosen = [e for e in exercises.values() if not only or e.id in only]
         grader = Grader(chosen, zygote, plugins=pm)
         failures = 0
         click.echo(f"{'exercise':<10} {'solution':<26} {'lost':>4}  ok    hint given")
