@@ -286,11 +286,14 @@ class StudentSolution(Solution):
         positional: list = []
         keywords: dict = {}
         gap = False
+        keyword_only = {p["name"] for p in student_params if p.get("kind") == "KEYWORD_ONLY"}
         for index, (name, value) in enumerate(named_args):
             if value is OMITTED:
                 gap = True
                 continue
-            if not gap:
+            if name in keyword_only:
+                keywords[name] = value
+            elif not gap:
                 positional.append(value)
             elif name in student_names:
                 keywords[name] = value
@@ -395,7 +398,9 @@ def _renamed_note(spec: Callable, params: list[dict] | None) -> str | None:
     if not params:
         return None
     expected = list(spec_signature(spec).parameters)
-    got = [p["name"] for p in params if p["kind"] in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")]
+    if any(p["kind"] in ("VAR_POSITIONAL", "VAR_KEYWORD") for p in params):
+        return None  # *args or **kwargs: the names say nothing
+    got = [p["name"] for p in params if p["kind"] in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY")]
     if got[: len(expected)] == expected:
         return None
     return (

@@ -14,6 +14,7 @@ from torch import Tensor
 import reference.training
 from grader.compare import describe, expect_close, expect_tensor
 from grader.exercise import CheckFailure, Exercise, check, exercise_class, exercise_function, mistakes_in
+from grader.sandbox.student_side import LinearClassifier
 from grader.inputs import randn
 from grader.sandbox.wire import ModuleSnapshot
 from grader.student import PITCHES
@@ -137,26 +138,12 @@ def held_out_set() -> tuple[Tensor, Tensor]:
     return pitch_frames(HELD_OUT_ROWS_PER_PITCH, 2)
 
 
-class _Linear(torch.nn.Module):
-    """The model handed to train_classifier and accuracy: one Linear named ``layer``."""
-
-    def __init__(self, weight: Tensor, bias: Tensor) -> None:
-        super().__init__()
-        self.layer = torch.nn.Linear(weight.shape[1], weight.shape[0])
-        with torch.no_grad():
-            self.layer.weight.copy_(weight)
-            self.layer.bias.copy_(bias)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.layer(x)
-
-
-def initial_model() -> _Linear:
+def initial_model() -> LinearClassifier:
     """Small seeded weights, for which the lesson's softmax-then-log stays finite all along."""
     generator = torch.Generator().manual_seed(INITIAL_WEIGHT_SEED)
     weight = (torch.rand(N_CLASSES, N_MELS, generator=generator, dtype=torch.float64) * 2 - 1) * 0.05
     bias = (torch.rand(N_CLASSES, generator=generator, dtype=torch.float64) * 2 - 1) * 0.05
-    return _Linear(weight.float(), bias.float())
+    return LinearClassifier.from_weights(weight.float(), bias.float())
 
 
 # --------------------------------------------------------------------------- PitchClassifier
@@ -510,9 +497,9 @@ def trained_model_classifies_held_out_frames(student, reference):
 # --------------------------------------------------------------------------- accuracy
 
 
-def _known_model_and_frames() -> tuple[_Linear, Tensor, Tensor]:
+def _known_model_and_frames() -> tuple[LinearClassifier, Tensor, Tensor]:
     """A 4-class model that predicts the row's largest feature; 7 of 10 labels agree."""
-    model = _Linear(torch.eye(4) * 2.0, torch.tensor([0.1, -0.1, 0.2, 0.0]))
+    model = LinearClassifier.from_weights(torch.eye(4) * 2.0, torch.tensor([0.1, -0.1, 0.2, 0.0]))
     predicted = torch.tensor([0, 1, 2, 3, 2, 1, 0, 3, 3, 1])
     features = randn(10, 4, seed=83, scale=0.3)
     features[torch.arange(10), predicted] += 3.0
