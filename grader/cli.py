@@ -36,7 +36,8 @@ class _DefaultToGrade(click.Group):
 @click.group(cls=_DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="soundlab-grader")
 def cli() -> None:
-    """Grade soundlab exercises: `grade exercises/03_softmax.py`, `grade exercises/`, `grade list`."""
+    """Grade soundlab exercises: `grade exercises/03_softmax.py`, `grade exercises/`,
+    `grade homework.ipynb`, `grade list`. `grade PATH...` is short for `grade run PATH...`."""
 
 
 def main() -> None:
@@ -87,7 +88,8 @@ def _plugins(modules: tuple[str, ...]):
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json (on stdout) for autograding hosts.")
 @click.option("--exercise", "-e", "only", multiple=True, metavar="ID",
-              help="Grade only this exercise (repeatable); see `grade list`.")
+              help="Grade only this exercise, and grade it even where a submission lacks it "
+                   "(repeatable); see `grade list`.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
               help="Seconds each call of a student function may take.")
 @click.option("--memory-limit", type=click.IntRange(min=64), default=4096, show_default=True, metavar="MB",
