@@ -385,6 +385,8 @@ def student_error_message(function: str, shown: str, error: Any) -> str:
         return f"{function} is not implemented yet: replace `raise NotImplementedError` with your code."
     if kind == "NotCallable":
         return f"{shown} should return something callable, but {text}."
+    if kind == "Unsendable":
+        return f"{shown} returned a value that {text.removeprefix('the result ')}."
     location = ""
     if isinstance(where, dict):
         file = wire.clean_text(where.get("file", "?"), 120)

@@ -228,3 +228,10 @@ def test_a_missing_forward_is_not_called_unimplemented(grade_source):
     result = grade_source(source, "08_training.py", only=["training"])
     message = result.exercises[0].checks[0].message
     assert "not implemented yet" not in message and "NotImplementedError" in message
+
+
+def test_a_result_that_cannot_be_sent_back_is_reported_as_such(grade_source):
+    source = "import torch\n\ndef softmax(x, dim=-1):\n    return torch.empty(x.shape, device='meta')\n"
+    result = grade_source(source, "03_softmax.py", only=["softmax"])
+    assert result.score == 0
+    assert "returned a value that could not be sent back to the grader" in result.exercises[0].checks[0].message
