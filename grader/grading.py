@@ -13,7 +13,7 @@ from grader.exercise import Check, CheckFailure, Exercise, forbidden_calls
 from grader.diagnosis import Evidence
 from grader.plugins import get_plugin_manager
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
-from grader.notebook import STATEMENT_SECONDS, NotebookCell
+from grader.notebook import STATEMENT_SECONDS, NotebookCell, stopped_statement
 from grader.sandbox import wire
 from grader.sandbox.student_process import Reply, StudentProcess, StudentProcessError
 from grader.sandbox.zygote import Zygote
@@ -84,7 +84,7 @@ class Grader:
 
     def _expected_names(self, submission: Submission) -> list[str]:
         for exercise in self.exercises:
-            if any(f.stem.endswith(exercise.filename.removesuffix(".py")) for f in submission.files):
+            if any(_named_after(f.stem, exercise) for f in submission.files):
                 return list(exercise.function_names)
         return self.spec_names
 
@@ -180,8 +180,7 @@ class Grader:
                 line = next((st.line for st in cell.statements if st.index == statement), 0)
                 lines = cell.source.splitlines()
                 text = lines[line - 1].strip()[:60] if 0 < line <= len(lines) else ""
-                loaded.warnings.append(f"{cell.name}, line {line}: `{text}` took longer than {STATEMENT_SECONDS:g} s "
-                                       "and was stopped.")
+                loaded.warnings.append(stopped_statement(cell.name, line, text, STATEMENT_SECONDS))
         raise StudentProcessError("too many statements of the notebook ran too long")
 
     def _report_missing_definitions(self, cell: NotebookCell, loaded: LoadedSubmission) -> None:
@@ -203,16 +202,16 @@ class Grader:
         """
         if current is None:
             return True
-        stem = next((e.filename.removesuffix(".py") for e in self.exercises if name in e.function_names), "")
         new_is_stub = name in file.stubs
         if new_is_stub != current.stub:
             return not new_is_stub  # a written definition wins over an untouched stub
-        return file.stem.endswith(stem) and not Path(current.path).stem.endswith(stem)
+        owner = next(e for e in self.exercises if name in e.function_names)
+        return _named_after(file.stem, owner) and not _named_after(Path(current.path).stem, owner)
 
     def _mark_unavailable(self, loaded: LoadedSubmission, file: SourceFile, reason: str) -> None:
         names = set(file.names)
         for exercise in self.exercises:
-            if file.stem.endswith(exercise.filename.removesuffix(".py")):
+            if _named_after(file.stem, exercise):
                 names.update(exercise.function_names)
         for name in names & set(self.spec_names):
             if name not in loaded.functions:
@@ -257,6 +256,11 @@ class Grader:
             return self.plugins.hook.soundlab_diagnose(exercise=exercise, check=check, evidence=evidence)
         except Exception:  # noqa: BLE001 - a broken diagnosis plugin costs a hint, not the grade
             return None
+
+
+def _named_after(stem: str, exercise: Exercise) -> bool:
+    """Whether a file with this stem is the exercise's file (``03_softmax``, ``alice_03_softmax``)."""
+    return stem.endswith(exercise.filename.removesuffix(".py"))
 
 
 def _load_error_message(file: SourceFile, error: object) -> str:

@@ -41,6 +41,11 @@ _DEFINITION = re.compile(r"^(?:async\s+)?(?:def|class)\s+(\w+)", re.MULTILINE)
 _HELP = re.compile(r"^\s*\?{0,2}[\w.]+\?{0,2}\s*$")  # torch.stft? or ??torch.stft
 
 
+def stopped_statement(cell: str, line: int, text: str, seconds: float) -> str:
+    """The warning for a notebook statement stopped at its time limit."""
+    return f"{cell}, line {line}: `{text}` took longer than {seconds:g} s and was stopped."
+
+
 class NotebookError(Exception):
     """The file is not a notebook the grader can read; the message is one line."""
 

@@ -15,7 +15,6 @@ import html
 import inspect
 import os
 import random
-import signal
 import socket
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -25,7 +24,7 @@ import torch
 
 from grader.exercise import Exercise
 from grader.results import ExerciseResult
-from grader.sandbox.zygote import reap_child
+from grader.sandbox.zygote import become_student, reap_child
 
 
 NOTEBOOK_MODULE = "notebook"
@@ -53,21 +52,13 @@ class KernelFork:
         ours, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # the student process
-            code = 0
-            try:
-                ours.close()
-                os.setpgid(0, 0)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                from grader.sandbox import forbidden, lazy_dynamo, student_side
+            ours.close()
+            from grader.sandbox import forbidden, lazy_dynamo
 
-                lazy_dynamo.install()
-                forbidden.install_all(self.rules)
-                preset = {f"{NOTEBOOK_MODULE}:{name}": fn for name, fn in self.functions.items()}
-                student_side.run(theirs, os.dup(output_fd), memory_bytes, preset, unprivileged=False)
-            except BaseException:  # noqa: BLE001
-                code = 70
-            finally:
-                os._exit(code)
+            lazy_dynamo.install()
+            forbidden.install_all(self.rules)
+            preset = {f"{NOTEBOOK_MODULE}:{name}": fn for name, fn in self.functions.items()}
+            become_student(theirs.detach(), os.dup(output_fd), memory_bytes, preset, unprivileged=False)
         theirs.close()
         return pid, ours
 

@@ -141,9 +141,8 @@ class Solution:
         if self.recording:
             from grader.diagnosis import Call
 
-            complete = self._bind(function, args, kwargs)
-            complete.apply_defaults()
-            self.calls.append(Call(function, dict(complete.arguments), outcome))
+            bound.apply_defaults()
+            self.calls.append(Call(function, dict(bound.arguments), outcome))
         return outcome
 
     def _complete(self, function: str, bound: inspect.BoundArguments) -> dict[str, Any]:

@@ -167,6 +167,8 @@ class StudentServer:
         import ast
         import linecache
 
+        from grader.notebook import stopped_statement
+
         install_display_stand_ins()
         warnings = []
         for cell_index, cell in enumerate(cells):
@@ -185,7 +187,7 @@ class StudentServer:
                     with _time_limit(seconds):
                         exec(code, module.__dict__)
                 except _StatementTimeout:
-                    warnings.append(f"{name}, line {node.lineno}: `{text}` took longer than {seconds:g} s and was stopped.")
+                    warnings.append(stopped_statement(name, node.lineno, text, seconds))
                 except BaseException as error:  # noqa: BLE001 - a failing cell costs a warning, not the grade
                     described = _describe_error(error, self.files)
                     warnings.append(f"{name}, line {node.lineno}: `{text}` failed: {described['type']}: "

@@ -215,7 +215,7 @@ def _serve(control: socket.socket) -> None:
             pid = os.fork()
             if pid == 0:
                 control.close()
-                _become_student(sock_fd, output_fd, request["memory"])
+                become_student(sock_fd, output_fd, request["memory"])
             os.close(sock_fd)
             os.close(output_fd)
             control.send(json.dumps({"pid": pid}).encode())
@@ -229,7 +229,15 @@ def _serve(control: socket.socket) -> None:
             control.send(json.dumps({"status": status}).encode())
 
 
-def _become_student(sock_fd: int, output_fd: int, memory_bytes: int) -> None:
+def become_student(
+    sock_fd: int,
+    output_fd: int,
+    memory_bytes: int,
+    functions: dict | None = None,
+    *,
+    unprivileged: bool = True,
+) -> None:
+    """Turn a freshly forked process into a student process; never returns."""
     code = 0
     try:
         os.setpgid(0, 0)  # its own process group, so that processes it starts are killed with it
@@ -237,7 +245,7 @@ def _become_student(sock_fd: int, output_fd: int, memory_bytes: int) -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         from grader.sandbox import student_side
 
-        student_side.run(socket.socket(fileno=sock_fd), output_fd, memory_bytes)
+        student_side.run(socket.socket(fileno=sock_fd), output_fd, memory_bytes, functions, unprivileged=unprivileged)
     except BaseException:  # noqa: BLE001
         code = 70
     finally:
