@@ -9,7 +9,7 @@ import random
 import torch
 from torch import Tensor
 
-from grader.student import PITCHES, PITCH_NAMES, make_sine_wave, make_white_noise
+from grader.lesson.given import PITCHES, PITCH_NAMES, make_sine_wave, make_white_noise
 
 
 def make_sine_wave_harmonics(freq: float, amp: float, dur: float, sr: int = 16000, num_harm: int = 7) -> Tensor:

@@ -1,13 +1,16 @@
 """The ``grade`` command.
 
-``grade PATH...`` grades submissions; ``grade list`` lists the exercises. Exit status: 0 when
-every graded exercise has full marks, 1 when points were lost, 2 when nothing could be graded.
+``grade PATH...`` grades submissions; ``grade list`` lists the exercises; ``grade selftest``
+checks the checks; ``grade stubs OUT_DIR`` writes the student stubs. Exit status: 0 when every
+graded exercise has full marks, 1 when points were lost, 2 when nothing could be graded.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+
+from typing import Any
 
 import click
 
@@ -24,20 +27,48 @@ class NothingGraded(click.ClickException):
     exit_code = EXIT_NOTHING_GRADED
 
 
+_PLUGIN_HELP = (
+    "Also load exercises from this pack: an importable module, a module in the current folder, "
+    "or the path of a .py file or package folder (repeatable)."
+)
+_GROUP_FLAGS = ("--help", "-h", "--version")  # group options without a value: they end the command line
+
+
 class _DefaultToGrade(click.Group):
-    """A group whose default command is ``run``: ``grade a.py`` means ``grade run a.py``."""
+    """A group whose default command is ``run``: ``grade a.py`` means ``grade run a.py``.
+
+    Group options (``--plugin X``, ``-p X``, ``--plugin=X``, ``-pX``) may come before the
+    command, so the command name is looked for after them; ``run`` goes where it would be.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
-            args = ["run", *args]
+        index = _command_index(args)
+        if index < len(args) and args[index] not in self.commands and args[index] not in _GROUP_FLAGS:
+            args = [*args[:index], "run", *args[index:]]
         return super().parse_args(ctx, args)
+
+
+def _command_index(args: list[str]) -> int:
+    """Where the command name is (or would be) in ``args``: the first word after the group options."""
+    index = 0
+    while index < len(args):
+        word = args[index]
+        if word in ("--plugin", "-p"):
+            index += 2
+        elif word.startswith("--plugin=") or (word.startswith("-p") and not word.startswith("--")):
+            index += 1
+        else:
+            break
+    return index
 
 
 @click.group(cls=_DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="soundlab-grader")
-def cli() -> None:
+@click.option("--plugin", "-p", "plugins", multiple=True, metavar="PACK", help=_PLUGIN_HELP)
+def cli(plugins: tuple[str, ...]) -> None:
     """Grade soundlab exercises: `grade exercises/03_softmax.py`, `grade exercises/`,
-    `grade homework.ipynb`, `grade list`. `grade PATH...` is short for `grade run PATH...`."""
+    `grade homework.ipynb`, `grade list`. `grade PATH...` is short for `grade run PATH...`.
+    `--plugin` may come before or after the command."""
 
 
 def main() -> None:
@@ -61,10 +92,7 @@ def main() -> None:
     os._exit(code)
 
 
-_plugin_option = click.option(
-    "--plugin", "-p", "plugins", multiple=True, metavar="MODULE",
-    help="Also load exercises from this importable module (repeatable).",
-)
+_plugin_option = click.option("--plugin", "-p", "plugins", multiple=True, metavar="PACK", help=_PLUGIN_HELP)
 
 
 def _colour() -> bool | None:
@@ -72,13 +100,21 @@ def _colour() -> bool | None:
     return False if os.environ.get("NO_COLOR") else None
 
 
-def _plugins(modules: tuple[str, ...]):
-    """The plugin manager and the exercises its plugins contribute."""
-    from grader.plugins import PluginError, collect_exercises, get_plugin_manager
+def _with_group_plugins(plugins: tuple[str, ...]) -> tuple[str, ...]:
+    """The group's ``--plugin`` values (``grade -p X list``), then the command's own."""
+    parent = click.get_current_context().parent
+    given = tuple(parent.params.get("plugins") or ()) if parent is not None else ()
+    return given + tuple(plugins)
 
+
+def _plugins(modules: tuple[str, ...]):
+    """The registry of the loaded packs and their exercises by id (the group's plugins first)."""
+    from grader.plugins import PluginError, load_registry
+
+    modules = _with_group_plugins(modules)
     try:
-        pm = get_plugin_manager(modules)
-        return pm, collect_exercises(pm)
+        registry = load_registry(modules)
+        return registry, registry.exercises
     except PluginError as error:
         raise NothingGraded(str(error)) from None
 
@@ -170,11 +206,11 @@ def _in_path_order(paths: tuple[str, ...], graded: list, unreadable: dict[str, s
 
 
 def _grade(exercises: list, submissions: list[Submission], zygote: object, timeout: float, memory_limit: int,
-           pm: object, *, required: bool = False):
+           registry: Any, *, required: bool = False):
     from grader.grading import Grader
     from grader.results import Report
 
-    grader = Grader(exercises, zygote, timeout=timeout, memory_mb=memory_limit, plugins=pm,  # type: ignore[arg-type]
+    grader = Grader(exercises, zygote, policy=registry.policy, timeout=timeout, memory_mb=memory_limit,
                     required=required)
     return Report([grader.grade(submission) for submission in submissions])
 
@@ -202,7 +238,7 @@ def selftest(only: tuple[str, ...], plugins: tuple[str, ...]) -> None:
         from grader.grading import Grader
         from grader.selftest import run_selftest
 
-        grader = Grader(chosen, zygote, plugins=pm)
+        grader = Grader(chosen, zygote, policy=pm.policy)
         failures = 0
         click.echo(f"{'exercise':<10} {'solution':<26} {'lost':>4}  ok    hint given")
         for row in run_selftest(grader, chosen, list(exercises.values())):
@@ -216,6 +252,44 @@ def selftest(only: tuple[str, ...], plugins: tuple[str, ...]) -> None:
         zygote.close()
     click.echo(f"{failures} expectation{'s' if failures != 1 else ''} failed." if failures else "Every expectation holds.")
     sys.exit(1 if failures else 0)
+
+
+class StubsOutOfDate(click.ClickException):
+    """``grade stubs --check`` found files to rewrite: exit status 1."""
+
+    exit_code = EXIT_POINTS_LOST
+
+
+@cli.command("stubs")
+@click.argument("out_dir", metavar="OUT_DIR", type=click.Path(file_okay=False))
+@_plugin_option
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing: list the files that are missing or out of date, and exit 1 if there are any.")
+def stubs(out_dir: str, plugins: tuple[str, ...], check_only: bool) -> None:
+    """Write into OUT_DIR (created if missing) the student stub of every exercise of every
+    loaded pack, and the lesson notebook (lesson.ipynb). Files that differ are overwritten."""
+    from pathlib import Path
+
+    from grader.stubs import write_stubs
+
+    exercises = list(_plugins(plugins)[1].values())
+    if not exercises:
+        raise NothingGraded("no exercises to write stubs for: no pack is loaded.")
+    directory = Path(out_dir)
+    try:
+        if not check_only:
+            directory.mkdir(parents=True, exist_ok=True)
+        changed = write_stubs(exercises, directory, check_only=check_only)
+    except OSError as error:
+        where = error.filename or out_dir
+        raise NothingGraded(f"{where}: cannot write ({error.strerror or error}).") from None
+    for path in changed:
+        click.echo(f"{'out of date' if check_only else 'wrote'}: {path}")
+    if check_only and changed:
+        raise StubsOutOfDate(f"{len(changed)} file{'s' if len(changed) != 1 else ''} out of date in {out_dir}; "
+                             f"run without --check to rewrite {'them' if len(changed) != 1 else 'it'}.")
+    if not changed:
+        click.echo(f"{out_dir}: up to date.")
 
 
 if __name__ == "__main__":

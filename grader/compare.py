@@ -4,17 +4,49 @@ Each ``expect_*`` function returns quietly when the student's value is right and
 raises :class:`~grader.exercise.CheckFailure` whose message says what was expected and what
 came back, in two or three short lines: the type, the shape or dtype, NaN or Inf and where,
 or the worst element with its absolute and relative error.
+
+Every ``expect_*`` function also takes ``hint=``: the hint its failure carries, as text or
+as a function of no arguments called only when the check fails (it may return None when the
+values do not show which mistake it is).
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any
+from typing import Any, Callable, TypeVar, Union
 
 import torch
 
 from grader.exercise import CheckFailure
 from grader.sandbox.wire import ModuleSnapshot, Opaque
+
+Hint = Union[str, Callable[[], Union[str, None]], None]
+_Result = TypeVar("_Result")
+
+
+def _resolve(hint: Hint) -> str | None:
+    if not callable(hint):
+        return hint
+    try:
+        return hint()
+    except Exception:  # noqa: BLE001 - a hint that cannot tell gives none; the failure stands
+        return None
+
+
+def _hintable(function: Callable[..., _Result]) -> Callable[..., _Result]:
+    """Give an ``expect_*`` function the ``hint=`` keyword (see the module's docstring)."""
+
+    @functools.wraps(function)
+    def expect(*args: Any, hint: Hint = None, **kwargs: Any) -> _Result:
+        try:
+            return function(*args, **kwargs)
+        except CheckFailure as failure:
+            if failure.hint is None and hint is not None:
+                failure.hint = _resolve(hint)
+            raise
+
+    return expect
 
 
 def dtype_name(dtype: torch.dtype) -> str:
@@ -55,6 +87,7 @@ def _index(flat_index: int, shape: torch.Size) -> list[int]:
     return list(reversed(index))
 
 
+@_hintable
 def expect_tensor(
     got: Any, *, what: str, shape: tuple[int, ...] | list[int] | None = None, dtype: torch.dtype | None = None
 ) -> torch.Tensor:
@@ -71,6 +104,7 @@ def expect_tensor(
     return got
 
 
+@_hintable
 def expect_finite(got: torch.Tensor, *, what: str) -> None:
     """Every element of ``got`` must be finite."""
     finite = torch.isfinite(got)
@@ -85,6 +119,7 @@ def expect_finite(got: torch.Tensor, *, what: str) -> None:
     )
 
 
+@_hintable
 def expect_close(
     got: Any,
     expected: torch.Tensor,
@@ -154,6 +189,7 @@ def _relation(got: torch.Tensor, expected: torch.Tensor) -> str | None:
     return None
 
 
+@_hintable
 def expect_int(got: Any, expected: int, *, what: str) -> int:
     """``got`` must be a plain int equal to ``expected`` (a bool does not count)."""
     if isinstance(got, bool) or not isinstance(got, int):
@@ -163,6 +199,7 @@ def expect_int(got: Any, expected: int, *, what: str) -> int:
     return got
 
 
+@_hintable
 def expect_number(got: Any, expected: float, *, what: str, rtol: float = 1e-6, atol: float = 0.0) -> float:
     """``got`` must be a real number (int or float) close to ``expected``."""
     if isinstance(got, bool) or not isinstance(got, (int, float)):
@@ -172,6 +209,7 @@ def expect_number(got: Any, expected: float, *, what: str, rtol: float = 1e-6, a
     return float(got)
 
 
+@_hintable
 def expect_tuple(got: Any, length: int, *, what: str) -> tuple:
     """``got`` must be a tuple (or list) of ``length`` items; returns it as a tuple."""
     if not isinstance(got, (tuple, list)) or len(got) != length:

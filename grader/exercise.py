@@ -7,22 +7,21 @@ ordinary hook implementations, and the exercise stubs are generated from it.
 
 A check is a small decorated function (see :func:`check`) that calls the student's and the
 reference's functions and raises :class:`CheckFailure` with a message, and where it can tell,
-a hint for the student.
+a hint for the student. The decorator is the registration: a check belongs to the spec it
+names, and an exercise grades its specs' checks in the order they were declared.
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import pluggy
-
-if TYPE_CHECKING:
-    from grader.solution import Solution
 
 PROJECT = "soundlab_grader"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -32,7 +31,11 @@ POINTS_PER_EXERCISE = 10
 
 
 class CheckFailure(Exception):
-    """Raised by a check: ``message`` says what went wrong, ``hint`` what to try."""
+    """Raised by a check: ``message`` says what went wrong, ``hint`` what to try.
+
+    This is the one way a failure carries a hint: name the mistake the evidence shows (the
+    comparison helpers take ``hint=`` too), or leave it None when the check cannot tell.
+    """
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -53,6 +56,10 @@ class Forbidden:
     instead: str
     python: tuple[str, ...] = ()
     aten: tuple[str, ...] = ()
+
+    def to_rule(self) -> dict:
+        """The rule as the student process's guard reads it."""
+        return {"name": self.name, "python": list(self.python), "aten": list(self.aten)}
 
 
 def exercise_function(function: Callable | None = None, *, forbidden: tuple[Forbidden, ...] = ()) -> Any:
@@ -124,7 +131,7 @@ def without_defaults(spec: Callable) -> Callable:
 
 @dataclass(frozen=True)
 class Check:
-    """One graded behaviour of one exercise.
+    """One graded behaviour of one exercise function.
 
     ``run(student, reference)`` calls functions on both solutions and raises
     :class:`CheckFailure` when the student's behaviour is wrong. ``function`` names the
@@ -136,70 +143,113 @@ class Check:
     description: str
     points: float
     function: str
-    run: Callable[[Solution, Solution], None]
+    run: Callable[[Any, Any], None]
     public: bool = False
+    order: int = 0  # declaration order across every pack
+
+    @property
+    def module(self) -> str:
+        """The module that defines the check (hidden from student processes)."""
+        return str(getattr(self.run, "__module__", ""))
 
 
-def check(points: float, *, function: str, public: bool = False) -> Callable[[Callable], Check]:
-    """Decorator: turn ``def some_behaviour(student, reference)`` into a :class:`Check`.
+_declared = itertools.count()
+_CHECKS_ATTRIBUTE = "soundlab_checks"
 
-    The function's name is the check's name; the first line of its docstring describes it.
+
+def check(spec: Callable, *, points: float, public: bool = False) -> Callable[[Callable], Check]:
+    """Decorator: register ``def some_behaviour(student, reference)`` as a check of ``spec``.
+
+    ``spec`` is the :func:`exercise_function` (or :func:`exercise_class`) the check
+    exercises; the decorator is the registration, so there is no list of checks to keep.
+    The function's name is the check's name; the first line of its docstring describes it
+    to students. ``points`` is what the check is worth; ``public`` checks also run in the
+    student's own ``check()``.
     """
+    if not callable(spec) or not hasattr(spec, f"{PROJECT}_spec"):
+        raise TypeError(f"@check needs the exercise function it checks (declared with @exercise_function), not {spec!r}")
 
-    def decorate(run: Callable[[Solution, Solution], None]) -> Check:
+    def register(run: Callable[[Any, Any], None]) -> Check:
         doc = inspect.getdoc(run) or run.__name__.replace("_", " ")
-        return Check(
+        declared = Check(
             name=run.__name__,
             description=doc.splitlines()[0],
             points=points,
-            function=function,
+            function=spec.__name__,
             run=run,
             public=public,
+            order=next(_declared),
         )
+        checks = spec.__dict__.setdefault(_CHECKS_ATTRIBUTE, [])
+        if any(c.name == declared.name for c in checks):
+            raise ValueError(f"{spec.__name__} already has a check named {declared.name!r}")
+        checks.append(declared)
+        return declared
 
-    return decorate
+    return register
+
+
+def checks_of(spec: Callable) -> tuple[Check, ...]:
+    """The checks registered against ``spec``, in declaration order."""
+    return tuple(spec.__dict__.get(_CHECKS_ATTRIBUTE, ()))
 
 
 @dataclass(frozen=True)
 class Exercise:
-    """An exercise: its id, its stub file, the functions it asks for, and its checks.
+    """An exercise: its id, its stub file, the functions it asks for, and their reference.
 
-    ``specs`` is the module or namespace holding the :func:`exercise_function` specs (it is
-    what pluggy reads); ``functions`` lists their names in the order students meet them.
-    ``stub_header`` is the text at the top of the student's stub (its imports and givens).
+    ``functions`` are the :func:`exercise_function` specs in the order students meet them;
+    the exercise grades every check registered against them, in declaration order.
+    ``reference`` is the module holding the reference solution: one ``@hookimpl`` function
+    per spec, of the same name. ``stub_header`` is the text at the top of the student's stub
+    (its imports and givens); ``intro`` is markdown introducing it in the lesson notebook.
     """
 
     id: str
     title: str
     filename: str
     functions: tuple[Callable, ...]
-    checks: tuple[Check, ...]
-    stub_header: str = ""
-    # Markdown introducing the exercise in the lesson notebook (drawn from the lesson).
-    intro: str = ""
-    reference: Any = None
+    reference: types.ModuleType
     mistakes: tuple[Mistake, ...] = ()
-    # Functions (Evidence) -> hint | None, tried on checks that failed without a hint.
-    detectors: tuple[Callable, ...] = ()
+    stub_header: str = ""
+    intro: str = ""
     max_score: float = field(default=POINTS_PER_EXERCISE)
+    checks: tuple[Check, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        total = sum(c.points for c in self.checks)
+        where = f"exercise {self.id!r}"
+        for function in self.functions:
+            if not hasattr(function, f"{PROJECT}_spec"):
+                raise ValueError(f"{where}: {function!r} is not declared with @exercise_function or @exercise_class")
+        checks = sorted((c for f in self.functions for c in checks_of(f)), key=lambda c: c.order)
+        object.__setattr__(self, "checks", tuple(checks))
+        if not checks:
+            raise ValueError(f"{where}: no checks are registered against its functions (use @check(function, ...))")
+        total = sum(c.points for c in checks)
         if abs(total - self.max_score) > 1e-9:
-            raise ValueError(f"exercise {self.id!r}: checks are worth {total} points, not {self.max_score}")
-        names = {f.__name__ for f in self.functions}
-        for c in self.checks:
-            if c.function not in names:
-                raise ValueError(f"exercise {self.id!r}: check {c.name!r} is about unknown function {c.function!r}")
-        check_names = {c.name for c in self.checks}
+            raise ValueError(f"{where}: its checks are worth {total:g} points, not {self.max_score:g}")
+        if not isinstance(self.reference, types.ModuleType):
+            raise ValueError(f"{where}: reference must be the module holding the reference solution, not {self.reference!r}")
+        for name in self.function_names:
+            implementation = getattr(self.reference, name, None)
+            if not callable(implementation) or not hasattr(implementation, f"{PROJECT}_impl"):
+                raise ValueError(f"{where}: the reference module {self.reference.__name__} has no @hookimpl function {name!r}")
+        check_names = {c.name for c in checks}
         for mistake in self.mistakes:
             unknown = set(mistake.caught_by) - check_names
             if unknown:
-                raise ValueError(f"exercise {self.id!r}: mistake {mistake.name!r} names unknown checks {sorted(unknown)}")
+                raise ValueError(f"{where}: mistake {mistake.name!r} names unknown checks {sorted(unknown)}")
 
     @property
     def function_names(self) -> tuple[str, ...]:
         return tuple(f.__name__ for f in self.functions)
+
+    @property
+    def modules(self) -> frozenset[str]:
+        """The modules that define its specs, checks and reference: kept from students."""
+        names = {f.__module__ for f in self.functions} | {c.module for c in self.checks}
+        names.add(self.reference.__name__)
+        return frozenset(n for n in names if n)
 
     def spec(self, name: str) -> Callable:
         for function in self.functions:

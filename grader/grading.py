@@ -6,21 +6,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-import pluggy
+from typing import Protocol
+
 import torch
 
-from grader.exercise import Check, CheckFailure, Exercise, forbidden_calls
-from grader.diagnosis import Evidence
-from grader.plugins import get_plugin_manager
+from grader.exercise import Check, CheckFailure, Exercise
+from grader.notebook import NotebookCell
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
-from grader.notebook import STATEMENT_SECONDS, NotebookCell, stopped_statement
 from grader.sandbox import wire
-from grader.sandbox.student_process import Reply, StudentProcess, StudentProcessError
-from grader.sandbox.zygote import Zygote
-from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, forbidden_rule, student_error_message
+from grader.sandbox.cells import STATEMENT_SECONDS, stopped_statement
+from grader.sandbox.policy import SandboxPolicy
+from grader.sandbox.student_process import Reply, Spawner, StudentProcess, StudentProcessError
+from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, student_error_message
 from grader.submission import SourceFile, Submission
 
+class ConfigurableSpawner(Spawner, Protocol):
+    """Where student processes come from (the warm parent, or the kernel for ``check()``)."""
+
+    def configure(self, policy: SandboxPolicy) -> None: ...
+
+
 DEFAULT_TIMEOUT = 5.0
+# How a check that raised something other than CheckFailure is reported (a bug in the check).
+GRADER_COULD_NOT = "the grader could not finish this check"
 DEFAULT_MEMORY_MB = 4096
 
 
@@ -42,24 +50,28 @@ class Grader:
     def __init__(
         self,
         exercises: Iterable[Exercise],
-        zygote: Zygote,
+        spawner: ConfigurableSpawner,
         *,
+        policy: SandboxPolicy,
         timeout: float = DEFAULT_TIMEOUT,
         memory_mb: int = DEFAULT_MEMORY_MB,
-        plugins: pluggy.PluginManager | None = None,
         required: bool = False,
     ) -> None:
+        """Grade ``exercises``; student processes come from ``spawner`` (the warm parent).
+
+        ``policy`` is what the packs in use ask of student processes (see
+        :func:`grader.plugins.sandbox_policy`); it is applied to the spawner here.
+        """
         self.exercises = list(exercises)
         # Grade every exercise, attempted or not (an instructor asked for them by id).
         self.required = required
-        self.plugins = plugins if plugins is not None else get_plugin_manager()
-        self.zygote = zygote
+        self.zygote = spawner
         self.timeout = timeout
         self.memory_bytes = memory_mb * 1024 * 1024
         self.reference = ReferenceSolution(self.exercises)
         self.spec_names = [name for e in self.exercises for name in e.function_names]
-        self.forbidden = [forbidden_rule(rule) for e in self.exercises for spec in e.functions for rule in forbidden_calls(spec)]
-        zygote.guard(self.forbidden)
+        self.forbidden = list(policy.forbidden)
+        spawner.configure(policy)
         # Reference computations are small; one thread leaves the other core to the student
         # process and avoids the stalls of an oversubscribed thread pool.
         torch.set_num_threads(1)
@@ -79,7 +91,7 @@ class Grader:
                 return result
             student = StudentSolution(chosen, process, loaded.functions)
             for exercise in chosen:
-                result.exercises.append(self._grade_exercise(exercise, student, loaded))
+                result.exercises.append(self.grade_exercise(exercise, student, loaded))
             return result
 
     def _expected_names(self, submission: Submission) -> list[str]:
@@ -217,10 +229,22 @@ class Grader:
             if name not in loaded.functions:
                 loaded.unavailable[name] = reason
 
-    def _grade_exercise(self, exercise: Exercise, student: StudentSolution, loaded: LoadedSubmission) -> ExerciseResult:
+    def grade_exercise(
+        self,
+        exercise: Exercise,
+        student: StudentSolution,
+        loaded: LoadedSubmission,
+        *,
+        public_only: bool = False,
+        function: str | None = None,
+    ) -> ExerciseResult:
+        """Run an exercise's checks on a loaded submission: all of them, or only the public
+        ones, or only those of one ``function`` (what ``check()`` in a notebook runs)."""
         result = ExerciseResult(name=exercise.id, title=exercise.title)
         noted: set[str] = set()
         for check in exercise.checks:
+            if (public_only and not check.public) or (function is not None and check.function != function):
+                continue
             outcome = self._run_check(exercise, check, student, loaded)
             note = student.notes.get(check.function)
             if note and check.function not in noted:
@@ -239,23 +263,13 @@ class Grader:
             if reason:
                 return failed(f"{check.function} could not be checked: {reason}")
             return failed(f"{check.function} is not defined in your submission.")
-        student.calls.clear()
         try:
             check.run(student, self.reference)
         except CheckFailure as failure:
-            hint = failure.hint or self._diagnose(exercise, check, failure.message, student)
-            return failed(failure.message, hint)
+            return failed(failure.message, failure.hint)
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the class
-            return failed(f"the grader could not finish this check ({type(error).__name__}: {error}).")
+            return failed(f"{GRADER_COULD_NOT} ({type(error).__name__}: {error}).")
         return CheckResult(check.name, check.description, True, check.points, check.points, "")
-
-
-    def _diagnose(self, exercise: Exercise, check: Check, message: str, student: StudentSolution) -> str | None:
-        evidence = Evidence(exercise, check, message, self.reference, list(student.calls))
-        try:
-            return self.plugins.hook.soundlab_diagnose(exercise=exercise, check=check, evidence=evidence)
-        except Exception:  # noqa: BLE001 - a broken diagnosis plugin costs a hint, not the grade
-            return None
 
 
 def _named_after(stem: str, exercise: Exercise) -> bool:

@@ -12,26 +12,15 @@ from typing import TYPE_CHECKING
 from grader.exercise import hookspec
 
 if TYPE_CHECKING:
-    from grader.diagnosis import Evidence
-    from grader.exercise import Check, Exercise
+    from grader.pack import Pack
 
 
 @hookspec
-def soundlab_exercises() -> list[Exercise]:
-    """Return the exercises this plugin contributes.
+def soundlab_pack() -> Pack:
+    """Return the exercise pack this plugin contributes.
 
-    Each :class:`~grader.exercise.Exercise` brings its function specs (student-facing
-    signatures and docstrings), its reference implementation module, and its checks with
-    their points. Exercise ids and function names must be unique across all plugins.
-    """
-
-
-@hookspec(firstresult=True)
-def soundlab_diagnose(exercise: Exercise, check: Check, evidence: Evidence) -> str | None:
-    """Name the mistake behind a failed check: return a hint for the student, or None.
-
-    Called only for checks that failed without a hint of their own. ``evidence`` holds the
-    failure message and the student's calls during the check (arguments, outcome), and can
-    ask the reference for its value on the same arguments. The first non-None answer wins.
-    A hint must name a mistake the evidence shows; never guess.
+    A :class:`~grader.pack.Pack` declares, in one place, its exercises (each with its function
+    specs, the checks registered against them, its reference module and its catalogue of
+    known-wrong solutions) and the modules it gives students. Exercise ids and function names
+    must be unique across all packs.
     """

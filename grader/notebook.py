@@ -27,23 +27,13 @@ from typing import Any
 
 import nbformat
 
+from grader.sourcecode import stub_names
+
 # Cell magics whose body is still Python.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
-# Modules only used to show things; the student process uses stand-ins for them.
-DISPLAY_MODULES = (
-    "matplotlib", "matplotlib.pyplot", "IPython", "IPython.display", "seaborn",
-    "librosa.display", "ipywidgets", "plotly", "plotly.express",
-)
-STATEMENT_SECONDS = 0.5
-
 _SHELL_ASSIGNMENT = re.compile(r"^\s*[\w\s,()\[\]]+=\s*[!%]")
 _DEFINITION = re.compile(r"^(?:async\s+)?(?:def|class)\s+(\w+)", re.MULTILINE)
 _HELP = re.compile(r"^\s*\?{0,2}[\w.]+\?{0,2}\s*$")  # torch.stft? or ??torch.stft
-
-
-def stopped_statement(cell: str, line: int, text: str, seconds: float) -> str:
-    """The warning for a notebook statement stopped at its time limit."""
-    return f"{cell}, line {line}: `{text}` took longer than {seconds:g} s and was stopped."
 
 
 class NotebookError(Exception):
@@ -135,8 +125,6 @@ def read_cells(notebook: nbformat.NotebookNode, shown: str) -> tuple[list[Notebo
             notes.append(f"{entry.problem} (the cell was skipped).")
             cells.append(entry)
             continue
-        from grader.submission import stub_names
-
         entry.stubs = stub_names(tree)
         for index, node in enumerate(tree.body):
             kind = _kind(node)

@@ -12,30 +12,29 @@ more the final grading adds, never what they are.
 from __future__ import annotations
 
 import html
-import inspect
 import os
 import random
 import socket
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Callable
 
 import torch
 
 from grader.exercise import Exercise
+from grader.plugins import Registry, load_registry
 from grader.results import ExerciseResult
-from grader.sandbox.zygote import become_student, reap_child
+from grader.sandbox.lifetime import reap_child
+from grader.sandbox.policy import SandboxPolicy
+from grader.sandbox.zygote import become_student
 
 
 NOTEBOOK_MODULE = "notebook"
 
 
 @lru_cache(maxsize=1)
-def _plugins() -> tuple[Any, dict[str, Exercise]]:
-    from grader.plugins import collect_exercises, get_plugin_manager
-
-    pm = get_plugin_manager()
-    return pm, collect_exercises(pm)
+def _registry() -> Registry:
+    return load_registry()
 
 
 class KernelFork:
@@ -43,20 +42,20 @@ class KernelFork:
 
     def __init__(self, functions: dict[str, Callable]) -> None:
         self.functions = functions
-        self.rules: list[dict] = []
+        self.policy = SandboxPolicy()
 
-    def guard(self, rules: list[dict]) -> None:
-        self.rules = list(rules)
+    def configure(self, policy: SandboxPolicy) -> None:
+        self.policy = policy
 
     def spawn(self, output_fd: int, memory_bytes: int) -> tuple[int, socket.socket]:
         ours, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # the student process
             ours.close()
-            from grader.sandbox import forbidden, lazy_dynamo
+            from grader.sandbox import lazy_dynamo, student_side
 
             lazy_dynamo.install()
-            forbidden.install_all(self.rules)
+            student_side.configure(self.policy)
             preset = {f"{NOTEBOOK_MODULE}:{name}": fn for name, fn in self.functions.items()}
             become_student(theirs.detach(), os.dup(output_fd), memory_bytes, preset, unprivileged=False)
         theirs.close()
@@ -111,22 +110,19 @@ class CheckReport:
         )
 
 
-def _run_public_checks(name: str, target: Callable, exercise: Exercise, pm: Any, timeout: float) -> ExerciseResult:
+def _run_public_checks(name: str, target: Callable, exercise: Exercise, registry: Registry, timeout: float) -> ExerciseResult:
     from grader.grading import Grader, LoadedSubmission
     from grader.sandbox.student_process import StudentProcess
+    from grader.sandbox.student_side import parameters_of
     from grader.solution import FunctionInfo, StudentSolution
 
     spawner = KernelFork({name: target})
-    grader = Grader([exercise], spawner, timeout=timeout, plugins=pm)  # type: ignore[arg-type]
-    try:
-        params = [{"name": p.name, "kind": p.kind.name, "has_default": p.default is not p.empty}
-                  for p in inspect.signature(target).parameters.values()]
-    except (TypeError, ValueError):
-        params = None
-    info = FunctionInfo(name, "<notebook>", params, NOTEBOOK_MODULE)
-    with StudentProcess(spawner, timeout=timeout, memory_bytes=grader.memory_bytes) as process:  # type: ignore[arg-type]
+    grader = Grader([exercise], spawner, policy=registry.policy, timeout=timeout)
+    info = FunctionInfo(name, "<notebook>", parameters_of(target), NOTEBOOK_MODULE)
+    with StudentProcess(spawner, timeout=timeout, memory_bytes=grader.memory_bytes) as process:
         student = StudentSolution([exercise], process, {name: info})
-        return grader._grade_exercise(exercise, student, LoadedSubmission(functions={name: info}))
+        return grader.grade_exercise(exercise, student, LoadedSubmission(functions={name: info}),
+                                     public_only=True, function=name)
 
 
 def check(function: Callable | str, implementation: Callable | None = None, *, timeout: float = 5.0) -> CheckReport:
@@ -139,20 +135,19 @@ def check(function: Callable | str, implementation: Callable | None = None, *, t
     target = implementation if implementation is not None else function
     if not callable(target):
         raise TypeError(f"check() needs the function itself (or a name and the function), not {target!r}")
-    pm, exercises = _plugins()
-    owner = next((e for e in exercises.values() if name in e.function_names), None)
+    registry = _registry()
+    owner = next((e for e in registry.exercises.values() if name in e.function_names), None)
     if owner is None:
-        known = ", ".join(n for e in exercises.values() for n in e.function_names)
+        known = ", ".join(n for e in registry.exercises.values() for n in e.function_names)
         raise ValueError(f"no exercise asks for a function named {name!r}; the exercise functions are: {known}")
     mine = [c for c in owner.checks if c.function == name]
-    public = tuple(c for c in mine if c.public)
-    exercise = replace(owner, checks=public, mistakes=(), max_score=sum(c.points for c in public))
+    public = [c for c in mine if c.public]
     threads = torch.get_num_threads()
     python_state = random.getstate()
     # The reference seeds the global generators in this (the student's) process: restore them.
     try:
         with torch.random.fork_rng(devices=[]):
-            result = _run_public_checks(name, target, exercise, pm, timeout)
+            result = _run_public_checks(name, target, owner, registry, timeout)
     finally:
         torch.set_num_threads(threads)
         random.setstate(python_state)

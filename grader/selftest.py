@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from grader.exercise import Exercise
-from grader.grading import Grader
+from grader.grading import GRADER_COULD_NOT, Grader
 from grader.results import SubmissionResult
 from grader.stubs import render_reference_submission
 from grader.submission import load_submission
@@ -49,6 +49,10 @@ def run_selftest(grader: Grader, exercises: Iterable[Exercise], all_exercises: l
                 lost = sum(c.max_score - c.score for c in checks.values())
                 hints = [c.hint for c in checks.values() if c.hint]
                 problems = []
+                if result.error:
+                    problems.append(f"could not be loaded: {result.error}")
+                broken = [c for c in checks.values() if c.message.startswith(GRADER_COULD_NOT)]
+                problems += [f"{c.name}: {c.message}" for c in broken]
                 if lost <= 0:
                     problems.append("lost no points")
                 missed = [name for name in mistake.caught_by if name not in checks or checks[name].passed]
@@ -64,19 +68,23 @@ def run_selftest(grader: Grader, exercises: Iterable[Exercise], all_exercises: l
 
 
 def _reference_row(grader: Grader, directory: Path, exercise: Exercise, all_exercises: list[Exercise]) -> SelftestRow:
-    if exercise.reference is None:
-        return SelftestRow(exercise.id, "reference", 0, "-", False, "the exercise has no reference")
-    source = render_reference_submission(exercise, all_exercises)
+    try:
+        source = render_reference_submission(exercise, all_exercises)
+    except Exception as error:  # noqa: BLE001 - say why, and go on with the mistakes
+        problem = f"the reference could not be turned into a submission ({type(error).__name__}: {error})"
+        return SelftestRow(exercise.id, "reference", exercise.max_score, "-", False, problem)
     result = _grade_text(grader, directory, exercise.filename, source)
     graded = [e for e in result.exercises if e.name == exercise.id]
     lost = sum(e.max_score - e.score for e in graded) if graded else exercise.max_score
     hints = [c.hint for e in graded for c in e.checks if c.hint]
     problems = []
-    if not graded:
-        problems.append(result.error or "was not graded")
+    if result.error:
+        problems.append(f"could not be loaded: {result.error}")
+    elif not graded:
+        problems.append("was not graded")
     if lost:
-        failed = [c.name for e in graded for c in e.checks if not c.passed]
-        problems.append("lost points on " + ", ".join(failed))
+        failed = [c for e in graded for c in e.checks if not c.passed]
+        problems.append("lost points on " + "; ".join(f"{c.name} ({c.message})" for c in failed))
     if hints:
         problems.append("received a hint")
     return SelftestRow(exercise.id, "reference", lost, (hints or ["-"])[0], not problems, "; ".join(problems))

@@ -5,9 +5,9 @@ A check talks to both through the same interface::
     got = student.softmax(x, dim=1)            # the value only
     outcome = student.call("softmax", x, grad_wrt=[0], cotangent=w)   # value, gradients, ...
 
-Both route through pluggy: the reference modules are hook implementations, and a student's
-submission is registered as a plugin whose functions (matched to the specs by name) forward
-each call to the student process.
+The reference modules are pluggy hook implementations of the specs, called through the
+plugin manager. A student's function is called directly in the student process: its
+arguments are arranged for its own parameters (:mod:`grader.arguments`) and sent there.
 
 Where a check leaves an argument out, the reference uses the spec's default and the student's
 function its own default, so a wrong default is caught.
@@ -15,6 +15,7 @@ function its own default, so a wrong default is caught.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import random
 from dataclasses import dataclass, field
@@ -23,27 +24,11 @@ from typing import Any, Callable, Sequence
 import pluggy
 import torch
 
-from grader.exercise import (
-    PROJECT,
-    CheckFailure,
-    Exercise,
-    Forbidden,
-    forbidden_calls,
-    hookimpl,
-    spec_signature,
-    without_defaults,
-)
+from grader.arguments import OMITTED, arrange, renamed_note
+from grader.exercise import PROJECT, CheckFailure, Exercise, Forbidden, forbidden_calls
 from grader.sandbox import wire
-from grader.sandbox.student_side import weighted_gradients
+from grader.sandbox.gradients import weighted_gradients
 from grader.sandbox.student_process import StudentProcess, StudentProcessError
-
-
-class _Omitted:
-    def __repr__(self) -> str:
-        return "<omitted>"
-
-
-OMITTED: Any = _Omitted()
 
 
 @dataclass
@@ -57,13 +42,15 @@ class Outcome:
     tensor_info: Callable[[torch.Tensor], wire.TensorInfo] = lambda tensor: wire.TensorInfo()
 
 
-@dataclass
+@dataclass(frozen=True)
 class CallOptions:
+    """How a check wants a function called, beyond its arguments."""
+
     seed: int = 0
-    grad_wrt: Sequence[int] = ()
+    grad_wrt: tuple[int, ...] = ()
     cotangent: torch.Tensor | None = None
     method: str | None = None
-    method_args: Sequence[Any] = ()
+    method_args: tuple[Any, ...] = ()
 
 
 def describe_call(function: str, args: Sequence[Any], kwargs: dict[str, Any]) -> str:
@@ -87,30 +74,10 @@ def describe_argument(value: Any) -> str:
 
 
 class Solution:
-    """One implementation of the exercises' functions."""
+    """One implementation of the exercises' functions, called as ``solution.name(...)``."""
 
     def __init__(self, exercises: Sequence[Exercise]) -> None:
-        self.specs: dict[str, Callable] = {}
-        self.pm = pluggy.PluginManager(PROJECT)
-        for exercise in exercises:
-            self.pm.add_hookspecs(exercise.hookspec_namespace())
-            for spec in exercise.functions:
-                self.specs[spec.__name__] = spec
-        self._options = CallOptions()
-        # Successful calls since the last clear (when recording): the evidence a failed check leaves.
-        self.recording = False
-        self.calls: list = []
-
-    def defines(self, function: str) -> bool:
-        """Whether this solution implements ``function``."""
-        caller = getattr(self.pm.hook, function, None)
-        return caller is not None and bool(caller.get_hookimpls())
-
-    def _bind(self, function: str, args: tuple, kwargs: dict) -> inspect.BoundArguments:
-        try:
-            return spec_signature(self.specs[function]).bind_partial(*args, **kwargs)
-        except KeyError:
-            raise AttributeError(f"no exercise function named {function!r}") from None
+        self.specs: dict[str, Callable] = {spec.__name__: spec for e in exercises for spec in e.functions}
 
     def call(
         self,
@@ -129,23 +96,14 @@ class Solution:
         ``cotangent`` as the gradient of the output; ``method`` calls that method of the
         returned object with ``method_args`` (for exercises that ask for a class).
         """
-        bound = self._bind(function, args, kwargs)
-        self._options = CallOptions(seed, tuple(grad_wrt), cotangent, method, tuple(method_args))
-        arguments = self._complete(function, bound)
-        try:
-            outcome = getattr(self.pm.hook, function)(**arguments)
-        finally:
-            self._options = CallOptions()
-        if outcome is None:
-            raise CheckFailure(f"{function} is not defined in your submission.")
-        if self.recording:
-            from grader.diagnosis import Call
+        spec = self.specs.get(function)
+        if spec is None:
+            raise AttributeError(f"no exercise function named {function!r}")
+        bound = inspect.signature(spec).bind_partial(*args, **kwargs)
+        options = CallOptions(seed, tuple(grad_wrt), cotangent, method, tuple(method_args))
+        return self._invoke(function, bound, options)
 
-            bound.apply_defaults()
-            self.calls.append(Call(function, dict(bound.arguments), outcome))
-        return outcome
-
-    def _complete(self, function: str, bound: inspect.BoundArguments) -> dict[str, Any]:
+    def _invoke(self, function: str, bound: inspect.BoundArguments, options: CallOptions) -> Outcome:
         raise NotImplementedError
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
@@ -155,62 +113,42 @@ class Solution:
 
 
 class ReferenceSolution(Solution):
-    """The reference solutions, called in the grader's own process."""
+    """The reference solutions: hook implementations, called in the grader's own process."""
 
     def __init__(self, exercises: Sequence[Exercise]) -> None:
         super().__init__(exercises)
+        self.pm = pluggy.PluginManager(PROJECT)
         for exercise in exercises:
-            if exercise.reference is not None:
-                self.pm.register(_ReferencePlugin(self, exercise.reference), name=f"reference:{exercise.id}")
+            self.pm.add_hookspecs(exercise.hookspec_namespace())
+            if not self.pm.is_registered(exercise.reference):
+                self.pm.register(exercise.reference, name=f"reference:{exercise.reference.__name__}")
 
-    def _complete(self, function: str, bound: inspect.BoundArguments) -> dict[str, Any]:
+    def _invoke(self, function: str, bound: inspect.BoundArguments, options: CallOptions) -> Outcome:
         bound.apply_defaults()
-        return dict(bound.arguments)
-
-
-class _ReferencePlugin:
-    """Wraps a reference module's hook implementations with seeding, gradients and cloning."""
-
-    def __init__(self, solution: ReferenceSolution, module: Any) -> None:
-        self._solution = solution
-        for name in dir(module):
-            implementation = getattr(module, name)
-            if callable(implementation) and hasattr(implementation, f"{PROJECT}_impl") and name in solution.specs:
-                setattr(self, name, self._wrap(implementation, solution.specs[name]))
-
-    def _wrap(self, implementation: Callable, spec: Callable) -> Callable:
-        solution = self._solution
-
-        def call(*args: Any) -> Outcome:
-            options = solution._options
-            args_list = [_clone(a) for a in args]
-            grad_inputs = []
-            for index in options.grad_wrt:
-                args_list[index] = args_list[index].detach().clone().requires_grad_(True)
-                grad_inputs.append(args_list[index])
-            random.seed(options.seed)
-            torch.manual_seed(options.seed)
-            value = implementation(*args_list)
-            instance = None
-            if options.method is not None:
-                instance = value
-                value = getattr(instance, options.method)(*options.method_args)
-            grads = weighted_gradients(value, grad_inputs, options.cotangent) if grad_inputs else None
-            if isinstance(value, torch.Tensor):
-                value = value.detach()
-            return Outcome(value=value, args_after=args_list, grads=grads, instance=instance)
-
-        # pluggy reads the argument names through __wrapped__: every argument, in spec order.
-        call.__wrapped__ = without_defaults(spec)  # type: ignore[attr-defined]
-        return hookimpl(call)
+        arguments = {name: _clone(value) for name, value in bound.arguments.items()}
+        names = list(arguments)
+        grad_inputs = []
+        for index in options.grad_wrt:
+            name = names[index]
+            arguments[name] = arguments[name].detach().clone().requires_grad_(True)
+            grad_inputs.append(arguments[name])
+        random.seed(options.seed)
+        torch.manual_seed(options.seed)
+        value = getattr(self.pm.hook, function)(**arguments)
+        instance = None
+        if options.method is not None:
+            instance = value
+            value = getattr(instance, options.method)(*options.method_args)
+        grads = weighted_gradients(value, grad_inputs, options.cotangent) if grad_inputs and options.cotangent is not None else None
+        if isinstance(value, torch.Tensor):
+            value = value.detach()
+        return Outcome(value=value, args_after=list(arguments.values()), grads=grads, instance=instance)
 
 
 def _clone(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
         return value.clone()
     if isinstance(value, torch.nn.Module):
-        import copy
-
         return copy.deepcopy(value)
     return value
 
@@ -235,79 +173,21 @@ class StudentSolution(Solution):
     def __init__(self, exercises: Sequence[Exercise], process: StudentProcess, functions: dict[str, FunctionInfo]) -> None:
         super().__init__(exercises)
         self.process = process
-        self.functions = functions
+        self.functions = {name: info for name, info in functions.items() if name in self.specs}
+        # Functions whose student process broke during an earlier call: not called again.
         self.broken: dict[str, str] = {}
         self.notes: dict[str, str] = {}
-        self.recording = True
-        plugin = _StudentPlugin(self)
-        for name, info in functions.items():
-            if name in self.specs:
-                setattr(plugin, name, self._forwarder(name))
-                note = _renamed_note(self.specs[name], info.params)
-                if note:
-                    self.notes[name] = note
-        self.pm.register(plugin, name="student")
+        for name, info in self.functions.items():
+            note = renamed_note(name, inspect.signature(self.specs[name]), info.params)
+            if note:
+                self.notes[name] = note
 
-    def _complete(self, function: str, bound: inspect.BoundArguments) -> dict[str, Any]:
-        parameters = spec_signature(self.specs[function]).parameters
-        return {name: bound.arguments.get(name, OMITTED) for name in parameters}
-
-    def _forwarder(self, name: str) -> Callable:
-        spec = self.specs[name]
-
-        def forward(*args: Any) -> Outcome:
-            return self._call_in_process(name, list(zip(spec_signature(spec).parameters, args)))
-
-        forward.__wrapped__ = without_defaults(spec)  # type: ignore[attr-defined]
-        return hookimpl(forward)
-
-    def _arrange(self, function: str, named_args: list[tuple[str, Any]]) -> tuple[list, dict]:
-        """Positional and keyword arguments for the student's function.
-
-        Arguments go by position up to the first one the check left out; after that by
-        keyword where the student's function has that parameter name, and otherwise by
-        position, filling the gap with the spec's defaults. An argument left out for a
-        parameter the student gave no default (the lesson's ``softmax(x, dim)``) gets the
-        spec's default: a missing default is not what such a check is about.
-        """
-        info = self.functions[function]
-        student_params = info.params or []
-        student_names = {p["name"] for p in student_params}
-        spec_parameters = spec_signature(self.specs[function]).parameters
-        named_args = [
-            (name, spec_parameters[name].default)
-            if value is OMITTED and index < len(student_params) and not student_params[index].get("has_default")
-            and student_params[index].get("kind") in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
-            and spec_parameters[name].default is not inspect.Parameter.empty
-            else (name, value)
-            for index, (name, value) in enumerate(named_args)
-        ]
-        positional: list = []
-        keywords: dict = {}
-        gap = False
-        keyword_only = {p["name"] for p in student_params if p.get("kind") == "KEYWORD_ONLY"}
-        for index, (name, value) in enumerate(named_args):
-            if value is OMITTED:
-                gap = True
-                continue
-            if name in keyword_only:
-                keywords[name] = value
-            elif not gap:
-                positional.append(value)
-            elif name in student_names:
-                keywords[name] = value
-            else:
-                positional = [
-                    v if v is not OMITTED else spec_parameters[n].default
-                    for n, v in named_args[: index + 1]
-                ]
-                keywords = {}
-                gap = False
-        return positional, keywords
-
-    def _call_in_process(self, function: str, named_args: list[tuple[str, Any]]) -> Outcome:
-        options = self._options
-        positional, keywords = self._arrange(function, named_args)
+    def _invoke(self, function: str, bound: inspect.BoundArguments, options: CallOptions) -> Outcome:
+        if function not in self.functions:
+            raise CheckFailure(f"{function} is not defined in your submission.")
+        spec_signature = inspect.signature(self.specs[function])
+        named_args = [(name, bound.arguments.get(name, OMITTED)) for name in spec_signature.parameters]
+        positional, keywords = arrange(spec_signature, self.functions[function].params, named_args)
         shown = describe_call(function, positional, keywords)
         if function in self.broken:
             raise CheckFailure(f"{shown} was not run: {self.broken[function]}")
@@ -321,7 +201,7 @@ class StudentSolution(Solution):
         }
         rules = forbidden_calls(self.specs[function])
         if rules:
-            request["forbidden"] = [forbidden_rule(rule) for rule in rules]
+            request["forbidden"] = [rule.to_rule() for rule in rules]
         if options.grad_wrt:
             request["grad"] = {"wrt": list(options.grad_wrt), "cotangent": options.cotangent}
         if options.method is not None:
@@ -354,23 +234,11 @@ class StudentSolution(Solution):
         )
 
 
-def forbidden_rule(rule: Forbidden) -> dict:
-    """A forbidden call as the student process's guard reads it."""
-    return {"name": rule.name, "python": list(rule.python), "aten": list(rule.aten)}
-
-
 def _refused(rules: Sequence[Forbidden], error: Any) -> Forbidden | None:
     """The forbidden call an error reports, if it is one of ``rules``."""
     if not isinstance(error, dict) or error.get("type") != "ForbiddenCall":
         return None
     return next((rule for rule in rules if rule.name == error.get("message")), None)
-
-
-class _StudentPlugin:
-    """The submission as a pluggy plugin: one forwarding hook per function it defines."""
-
-    def __init__(self, solution: StudentSolution) -> None:
-        self._solution = solution
 
 
 def student_error_message(function: str, shown: str, error: Any) -> str:
@@ -393,18 +261,3 @@ def student_error_message(function: str, shown: str, error: Any) -> str:
         code = wire.clean_text(where.get("code", ""), 120).strip()
         location = f" (at {file}, line {line}" + (f": `{code}`" if code else "") + ")"
     return f"{shown} raised {kind}: {text}{location}" if text else f"{shown} raised {kind}{location}"
-
-
-def _renamed_note(spec: Callable, params: list[dict] | None) -> str | None:
-    if not params:
-        return None
-    expected = list(spec_signature(spec).parameters)
-    if any(p["kind"] in ("VAR_POSITIONAL", "VAR_KEYWORD") for p in params):
-        return None  # *args or **kwargs: the names say nothing
-    got = [p["name"] for p in params if p["kind"] in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY")]
-    if got[: len(expected)] == expected:
-        return None
-    return (
-        f"Note: your {spec.__name__} takes ({', '.join(got)}) where the exercise names the "
-        f"parameters ({', '.join(expected)}); the grader passed them by position."
-    )

@@ -1,8 +1,9 @@
 """Student stubs, generated from the exercises' specs so that the two never drift apart.
 
-``python -m grader.stubs [DIRECTORY]`` (re)writes ``exercises/NN_name.py`` for every exercise
+``python -m grader.stubs [OUT_DIR] [--plugin PACK]... [--check]`` is ``grade stubs`` with
+``exercises`` as the default OUT_DIR: it (re)writes ``exercises/NN_name.py`` for every exercise
 of every installed pack, and the lesson notebook ``exercises/lesson.ipynb``; ``--check`` only
-reports files that are out of date.
+reports files that are out of date (exit status 1).
 """
 
 from __future__ import annotations
@@ -126,14 +127,15 @@ def render_lesson_notebook(exercises: list[Exercise]) -> Any:
 
 
 def _without_imports_of(header: str, names: set[str]) -> str:
-    """``header`` minus the imports of ``names`` (earlier cells of the notebook define them)."""
+    """``header`` minus imports of ``names`` (earlier cells of the notebook define them)."""
     lines = []
     for line in header.splitlines():
-        if line.startswith("from grader.student import "):
-            kept = [n.strip() for n in line.removeprefix("from grader.student import ").split(",") if n.strip() not in names]
+        if line.startswith("from ") and " import " in line and "(" not in line:
+            module, _, imported = line.removeprefix("from ").partition(" import ")
+            kept = [n.strip() for n in imported.split(",") if n.strip() and n.strip().split(" as ")[-1] not in names]
             if not kept:
                 continue
-            line = "from grader.student import " + ", ".join(kept)
+            line = f"from {module} import " + ", ".join(kept)
         lines.append(line)
     return "\n".join(lines)
 
@@ -154,18 +156,20 @@ def render_reference_submission(exercise: Exercise, exercises: list[Exercise] | 
     source of the reference modules (of ``exercises``, in order, for those that build on
     earlier ones) and loads them itself.
     """
-    modules = [e.reference for e in (exercises or [exercise]) if e.reference is not None]
+    modules = [e.reference for e in (exercises or [exercise])]
     if exercise.reference not in modules:
         modules.append(exercise.reference)
     lines = [exercise.stub_header, "import sys as _sys", "import types as _types", ""]
     lines += [
         "def _load_reference(name, source):",
+        "    parts = name.split('.')",
+        "    for depth in range(1, len(parts)):  # hidden parent packages: empty stand-ins",
+        "        _sys.modules.setdefault('.'.join(parts[:depth]), _types.ModuleType('.'.join(parts[:depth])))",
         "    module = _types.ModuleType(name)",
         "    _sys.modules[name] = module",
         "    exec(compile(source, name.replace('.', '/') + '.py', 'exec'), module.__dict__)",
         "    return module",
         "",
-        "_load_reference('reference', '')",
     ]
     for module in modules:
         lines.append(f"_load_reference({module.__name__!r}, {inspect.getsource(module)!r})")
@@ -195,17 +199,17 @@ def write_stubs(exercises: list[Exercise], directory: Path, *, check_only: bool 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from grader.plugins import load_exercises
+    """``python -m grader.stubs``: the ``grade stubs`` command, writing to ``exercises`` by default."""
+    from grader.cli import stubs as stubs_command
 
     args = list(sys.argv[1:] if argv is None else argv)
-    check_only = "--check" in args
-    args = [a for a in args if a != "--check"]
-    directory = Path(args[0] if args else "exercises")
-    directory.mkdir(parents=True, exist_ok=True)
-    changed = write_stubs(list(load_exercises().values()), directory, check_only=check_only)
-    for path in changed:
-        print(f"{'out of date' if check_only else 'wrote'}: {path}")
-    return 1 if check_only and changed else 0
+    try:
+        stubs_command.main(args=args, prog_name="python -m grader.stubs", default_map={"out_dir": "exercises"},
+                           help_option_names=["-h", "--help"])
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import random
 import torch
 
 from grader.exercise import hookimpl
-from grader.student import PITCHES
+from grader.lesson.given import PITCHES
 
 
 def _sine(freq: float, amp: float, dur: float, sr: int) -> torch.Tensor:

@@ -23,6 +23,13 @@ def zygote() -> Zygote:
     return _ZYGOTE
 
 
+def lesson_policy():
+    """The sandbox policy of the installed packs (the lesson), as `grade` builds it."""
+    from grader.plugins import load_registry
+
+    return load_registry().policy
+
+
 @pytest.fixture(scope="session")
 def exercises():
     from grader.plugins import load_exercises
@@ -40,7 +47,7 @@ def grade_source(tmp_path, zygote, exercises):
         path = tmp_path / filename
         path.write_text(source, encoding="utf-8")
         chosen = [e for e in exercises.values() if not only or e.id in only]
-        return Grader(chosen, zygote, timeout=timeout).grade(load_submission(str(path)))
+        return Grader(chosen, zygote, policy=lesson_policy(), timeout=timeout).grade(load_submission(str(path)))
 
     return grade
 

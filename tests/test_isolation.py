@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import checks_of
+from conftest import checks_of, lesson_policy
 
 CORRECT_SOFTMAX = """
 import torch
@@ -119,7 +119,7 @@ def test_allocating_too_much_memory_fails_the_call_not_the_grader(grade_source, 
 
     path = tmp_path / "03_softmax.py"
     path.write_text("def softmax(x, dim=-1):\n    hog = bytearray(2 * 1024**3)\n    return x\n")
-    grader = Grader([exercises["softmax"]], zygote, memory_mb=256)
+    grader = Grader([exercises["softmax"]], zygote, policy=lesson_policy(), memory_mb=256)
     result = grader.grade(load_submission(str(path)))
     assert result.score == 0
     assert "MemoryError" in result.exercises[0].checks[0].message

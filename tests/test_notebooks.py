@@ -22,7 +22,7 @@ from nbformat.v4 import new_code_cell as code
 from nbformat.v4 import new_markdown_cell as markdown
 from nbformat.v4 import new_notebook
 
-from conftest import REPO, checks_of
+from conftest import REPO, checks_of, lesson_policy
 
 LESSON_CODE = Path(__file__).parent / "notebooks" / "lesson_code_cells.txt"
 
@@ -96,7 +96,7 @@ def grade_notebook(tmp_path, monkeypatch, zygote, exercises):
     def run(cells: list, name: str = "homework.ipynb", only=None, timeout: float = 5.0):
         write_notebook(tmp_path / name, cells)
         chosen = [e for e in exercises.values() if not only or e.id in only]
-        return Grader(chosen, zygote, timeout=timeout).grade(load_submission(name))
+        return Grader(chosen, zygote, policy=lesson_policy(), timeout=timeout).grade(load_submission(name))
 
     return run
 
@@ -210,7 +210,7 @@ def lesson_code_result(tmp_path_factory, zygote, exercises):
     from grader.submission import load_submission
 
     path = write_notebook(tmp_path_factory.mktemp("lesson_code") / "lesson_code.ipynb", lesson_code_cells())
-    return Grader(list(exercises.values()), zygote).grade(load_submission(str(path)))
+    return Grader(list(exercises.values()), zygote, policy=lesson_policy()).grade(load_submission(str(path)))
 
 
 def test_lesson_code_pasted_into_a_notebook_loses_only_the_large_logit_check_on_softmax(lesson_code_result):
@@ -578,7 +578,7 @@ def test_lesson_notebook_filled_with_the_reference_solutions_gets_full_marks(tmp
     path = tmp_path / "lesson.ipynb"
     nbformat.write(notebook, str(path))
 
-    result = Grader(everything, zygote).grade(load_submission(str(path)))
+    result = Grader(everything, zygote, policy=lesson_policy()).grade(load_submission(str(path)))
     failed = {c.name: c.message for c in checks_of(result).values() if not c.passed}
     assert failed == {}
     assert [e.name for e in result.exercises] == [e.id for e in everything]
@@ -602,5 +602,5 @@ def test_grading_the_exercises_folder_takes_the_notebook_answer_over_an_untouche
             cell.source = SOFTMAX
     nbformat.write(notebook, folder / "lesson.ipynb")
     exercises = load_exercises()
-    result = Grader([exercises["softmax"]], zygote).grade(load_submission(str(folder)))
+    result = Grader([exercises["softmax"]], zygote, policy=lesson_policy()).grade(load_submission(str(folder)))
     assert result.score == 10

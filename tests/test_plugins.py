@@ -20,17 +20,18 @@ def _run(*args, cwd, env_extra=None):
 
 def test_a_pack_loaded_by_module_grades_a_ninth_exercise(tmp_path, zygote):
     from grader.grading import Grader
-    from grader.plugins import load_exercises
+    from grader.plugins import load_registry
     from grader.submission import load_submission
 
     sys.path.insert(0, str(PACKS))
     try:
-        exercises = load_exercises(["scale_pack"])
+        registry = load_registry(["scale_pack"])
     finally:
         sys.path.remove(str(PACKS))
+    exercises = registry.exercises
     assert "scale" in exercises and "softmax" in exercises
     (tmp_path / "09_scale.py").write_text("def scale(x, factor=2.0):\n    return factor * x\n")
-    result = Grader([exercises["scale"]], zygote).grade(load_submission(str(tmp_path / "09_scale.py")))
+    result = Grader([exercises["scale"]], zygote, policy=registry.policy).grade(load_submission(str(tmp_path / "09_scale.py")))
     assert [(e.name, e.score, e.max_score) for e in result.exercises] == [("scale", 10, 10)]
 
 
@@ -40,7 +41,9 @@ def test_a_pack_installed_through_the_entry_point_group_is_listed_and_graded(tmp
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: scale-pack\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[soundlab_grader]\nscale = scale_pack\n")
-    (site / "scale_pack.py").write_text((PACKS / "scale_pack.py").read_text())
+    for module in ("scale_pack.py", "scale_reference.py"):
+        (site / module).write_text((PACKS / module).read_text())
+    (site / "scale_mistakes").mkdir()
     env = {"PYTHONPATH": os.pathsep.join([str(site), str(REPO)])}
 
     listing = _run("list", cwd=tmp_path, env_extra=env)

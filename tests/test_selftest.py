@@ -7,7 +7,7 @@ import subprocess
 import sys
 from dataclasses import replace
 
-from conftest import REPO
+from conftest import REPO, lesson_policy
 from grader.exercise import Mistake
 from grader.grading import Grader
 from grader.selftest import run_selftest
@@ -28,7 +28,7 @@ def test_selftest_flags_a_mistake_that_no_check_catches(zygote, exercises):
     correct = "import torch\n\ndef softmax(x, dim=-1):\n    return torch.exp(x - torch.logsumexp(x, dim, keepdim=True))\n"
     uncaught = Mistake("not_a_mistake", "a correct softmax filed as wrong", correct, ("large_logits_stay_finite",), "overflow")
     exercise = replace(exercises["softmax"], mistakes=(uncaught,))
-    rows = list(run_selftest(Grader([exercise], zygote), [exercise], [exercise]))
+    rows = list(run_selftest(Grader([exercise], zygote, policy=lesson_policy()), [exercise], [exercise]))
     assert [(row.solution, row.ok) for row in rows] == [("reference", True), ("not_a_mistake", False)]
     assert "lost no points" in rows[1].problem and "passed large_logits_stay_finite" in rows[1].problem
 
@@ -38,6 +38,6 @@ def test_selftest_flags_a_mistake_that_gets_the_wrong_hint(zygote, exercises):
     overflow = next(m for m in softmax.mistakes if m.name == "naive_overflow")
     mislabelled = replace(overflow, hint="mean over the batch")
     exercise = replace(softmax, mistakes=(mislabelled,))
-    rows = list(run_selftest(Grader([exercise], zygote), [exercise], [exercise]))
+    rows = list(run_selftest(Grader([exercise], zygote, policy=lesson_policy()), [exercise], [exercise]))
     assert rows[1].ok is False
     assert "no hint says 'mean over the batch'" in rows[1].problem

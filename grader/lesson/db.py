@@ -145,7 +145,7 @@ LESSON_POWER = 142881.5469
 LESSON_DB = 51.5498
 
 
-@check(2, function="amplitude_to_db", public=True)
+@check(amplitude_to_db, points=2, public=True)
 def matches_the_lesson_figure(student, reference):
     """A [4, 5] mel power spectrogram holding the lesson's maximum 142881.5469 converts to decibels (51.5498 dB there)."""
     spec = _powers(4, 5, seed=61, low_db=-20.0, high_db=50.0)
@@ -157,7 +157,7 @@ def matches_the_lesson_figure(student, reference):
                mistakes=_conversion_mistakes(spec, 1e-10, None))
 
 
-@check(1, function="amplitude_to_db")
+@check(amplitude_to_db, points=1)
 def keeps_shape_and_dtype(student, reference):
     """A 1-D float32 input and a 3-D float64 input come back in decibels with their own shape and dtype."""
     for spec in (_powers(7, seed=62, low_db=-30.0, high_db=40.0),
@@ -166,7 +166,7 @@ def keeps_shape_and_dtype(student, reference):
                    mistakes=_conversion_mistakes(spec, 1e-10, None))
 
 
-@check(2, function="amplitude_to_db")
+@check(amplitude_to_db, points=2)
 def amin_floors_small_powers(student, reference):
     """Powers below amin count as amin: zeros give -100 dB with the default amin (not -inf), and a custom amin is honoured."""
     # Quiet powers (at most -30 dB), so that even a wrong default top_db of 80 would not floor the zeros.
@@ -195,7 +195,7 @@ def amin_floors_small_powers(student, reference):
                mistakes=mistakes + _conversion_mistakes(spec, amin, None))
 
 
-@check(1, function="amplitude_to_db", public=True)
+@check(amplitude_to_db, points=1, public=True)
 def top_db_floors_a_spectrogram(student, reference):
     """With top_db=25.5, a single [6, 5] spectrogram is floored at its maximum minus 25.5 dB."""
     spec = _powers(6, 5, seed=64, low_db=-30.0, high_db=50.0)
@@ -204,7 +204,7 @@ def top_db_floors_a_spectrogram(student, reference):
                what=_shown(spec, amin=1e-10, top_db=top_db), mistakes=_floor_mistakes(spec, 1e-10, top_db))
 
 
-@check(3, function="amplitude_to_db")
+@check(amplitude_to_db, points=3)
 def top_db_floors_each_spectrogram_of_a_batch(student, reference):
     """With top_db, each spectrogram of a [3, F, T] and a [2, 3, F, T] batch is floored at its OWN maximum minus top_db."""
     top_db = 40.0
@@ -219,7 +219,7 @@ def top_db_floors_each_spectrogram_of_a_batch(student, reference):
                    what=_shown(spec, amin=1e-10, top_db=top_db), mistakes=_floor_mistakes(spec, 1e-10, top_db))
 
 
-@check(1, function="amplitude_to_db")
+@check(amplitude_to_db, points=1)
 def no_floor_without_top_db(student, reference):
     """With top_db left out (or None), nothing is floored, even across a 120 dB range."""
     spec = _powers(2, 4, 5, seed=68, low_db=-40.0, high_db=80.0)
@@ -246,14 +246,6 @@ EXERCISE = Exercise(
     ),
     filename="06_db.py",
     functions=(amplitude_to_db,),
-    checks=(
-        matches_the_lesson_figure,
-        keeps_shape_and_dtype,
-        amin_floors_small_powers,
-        top_db_floors_a_spectrogram,
-        top_db_floors_each_spectrogram_of_a_batch,
-        no_floor_without_top_db,
-    ),
     stub_header="import torch\nfrom torch import Tensor\n",
     reference=reference.db,
     mistakes=mistakes_in(Path(__file__).parent / "mistakes" / "db"),

@@ -11,7 +11,7 @@ from torch import Tensor
 import reference.harmonics
 from grader.compare import describe, dtype_name, expect_finite, expect_tensor, expect_tuple
 from grader.exercise import CheckFailure, Exercise, check, exercise_function, mistakes_in
-from grader.student import PITCH_NAMES, PITCHES
+from grader.lesson.given import PITCH_NAMES, PITCHES
 
 
 @exercise_function
@@ -118,7 +118,7 @@ def _partial_index(freq: float, dur: float) -> int:
     return round(freq * dur)
 
 
-@check(2, function="make_sine_wave_harmonics", public=True)
+@check(make_sine_wave_harmonics, points=2, public=True)
 def harmonics_spectrum_on_grid(student, reference):
     """The fundamental has amplitude amp, and partials lie only at k·freq for k in 2 … num_harm - 1."""
     for case in (_SMALL_CASE, _DEFAULT_CASE):
@@ -160,7 +160,7 @@ def harmonics_spectrum_on_grid(student, reference):
                 )
 
 
-@check(1, function="make_sine_wave_harmonics")
+@check(make_sine_wave_harmonics, points=1)
 def harmonics_partials_bounded(student, reference):
     """Partial k is never louder than amp / k (its amplitude is amp · u / k ** (1 + v))."""
     for case in (_SMALL_CASE, _DEFAULT_CASE):
@@ -196,7 +196,7 @@ def _missing_partials(student, case: tuple) -> tuple[list[int], str, range]:
     return [k for k in range(2, num_harm) if float(loudest[k]) <= _FLOOR * amp], shown, seeds
 
 
-@check(1, function="make_sine_wave_harmonics")
+@check(make_sine_wave_harmonics, points=1)
 def harmonics_every_partial_appears(student, reference):
     """Over several seeds, every partial k = 2 … num_harm - 1 appears (num_harm 3, and 7 by default)."""
     small, small_shown, small_seeds = _missing_partials(student, _SMALL_CASE)
@@ -222,7 +222,7 @@ def harmonics_every_partial_appears(student, reference):
     )
 
 
-@check(1, function="make_sine_wave_harmonics")
+@check(make_sine_wave_harmonics, points=1)
 def harmonics_follow_random_seed(student, reference):
     """The same random.seed gives the same wave; different seeds give different harmonics."""
     first, shown = _harmonic_wave(student, *_DEFAULT_CASE, seed=3)
@@ -367,7 +367,7 @@ def _own_fundamental_hint(student, freq: float, amp: float, dur: float, sr: int,
     return None
 
 
-@check(1, function="make_pitch_class_dataset", public=True)
+@check(make_pitch_class_dataset, points=1, public=True)
 def pitch_class_shapes_and_labels(student, reference):
     """Audio is float32 [12·n, int(dur·sr)], labels int64 [12·n] in pitch-major order (0, 0, 1, 1, …)."""
     for n, dur, sr, shown in ((2, 0.25, None, "make_pitch_class_dataset(2, 0.25)"),
@@ -406,7 +406,7 @@ def pitch_class_shapes_and_labels(student, reference):
             )
 
 
-@check(1, function="make_pitch_class_dataset")
+@check(make_pitch_class_dataset, points=1)
 def pitch_class_samples_match_labels(student, reference):
     """Each clip's strongest frequency is the pitch of its label (PITCHES[label])."""
     n, dur, sr = 2, 0.5, 8000
@@ -430,7 +430,7 @@ def pitch_class_samples_match_labels(student, reference):
         )
 
 
-@check(1, function="make_pitch_class_dataset")
+@check(make_pitch_class_dataset, points=1)
 def pitch_class_levels(student, reference):
     """Each clip's fundamental is 0.3 … 0.8, its only partial k = 2 (num_harm=3), its noise at most 0.1.
 
@@ -506,7 +506,7 @@ def _pitch_values(pitches, n: int, shown: str) -> Tensor:
     return values
 
 
-@check(1, function="make_random_pitch_dataset", public=True)
+@check(make_random_pitch_dataset, points=1, public=True)
 def random_pitch_shapes_and_values(student, reference):
     """Audio is float32 [n, int(dur·sr)]; pitches float32 [n], integers within pitch_range."""
     calls = (
@@ -549,7 +549,7 @@ def random_pitch_shapes_and_values(student, reference):
             )
 
 
-@check(1, function="make_random_pitch_dataset")
+@check(make_random_pitch_dataset, points=1)
 def random_pitch_samples_match_pitches(student, reference):
     """Each clip's strongest frequency is its pitch, with a fundamental of amplitude 0.3."""
     n, pitch_range, dur, sr = 6, (220, 880), 0.25, 16000
@@ -608,20 +608,9 @@ EXERCISE = Exercise(
     ),
     filename="02_harmonics.py",
     functions=(make_sine_wave_harmonics, make_pitch_class_dataset, make_random_pitch_dataset),
-    checks=(
-        harmonics_spectrum_on_grid,
-        harmonics_partials_bounded,
-        harmonics_every_partial_appears,
-        harmonics_follow_random_seed,
-        pitch_class_shapes_and_labels,
-        pitch_class_samples_match_labels,
-        pitch_class_levels,
-        random_pitch_shapes_and_values,
-        random_pitch_samples_match_pitches,
-    ),
     stub_header=(
         "import random\n\nimport torch\nfrom torch import Tensor\n\n"
-        "from grader.student import PITCHES, PITCH_NAMES, make_sine_wave, make_white_noise\n"
+        "from grader.lesson.given import PITCHES, PITCH_NAMES, make_sine_wave, make_white_noise\n"
     ),
     reference=reference.harmonics,
     mistakes=mistakes_in(Path(__file__).parent / "mistakes" / "harmonics"),

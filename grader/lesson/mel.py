@@ -253,7 +253,7 @@ def _expect_spectrogram(student, reference, audio: Tensor, settings: dict[str, A
 # --------------------------------------------------------------------------- make_mel_spectrogram
 
 
-@check(2, function="make_mel_spectrogram", public=True)
+@check(make_mel_spectrogram, points=2, public=True)
 def mel_spectrogram_matches_lesson_defaults(student, reference):
     """With its defaults, the transform of 3 s at 16 kHz is a [48, 23] mel power spectrogram that matches."""
     audio = _clip(48000, 16000, freq=523.3, amp=0.5, noise=0.2, seed=50)
@@ -261,7 +261,7 @@ def mel_spectrogram_matches_lesson_defaults(student, reference):
                         what="make_mel_spectrogram()(3 s of audio at 16 kHz)")
 
 
-@check(1, function="make_mel_spectrogram")
+@check(make_mel_spectrogram, points=1)
 def mel_spectrogram_handles_a_batch(student, reference):
     """With its defaults, the transform of a [2, 12000] batch gives [2, 48, 6], each clip matching."""
     audio = torch.stack([
@@ -272,7 +272,7 @@ def mel_spectrogram_handles_a_batch(student, reference):
                         what="make_mel_spectrogram()(audio [2, 12000])")
 
 
-@check(1, function="make_mel_spectrogram")
+@check(make_mel_spectrogram, points=1)
 def mel_spectrogram_honours_its_arguments(student, reference):
     """The transform follows sample_rate, n_fft, f_min, f_max and n_mels when they are not the defaults."""
     cases = [
@@ -334,13 +334,13 @@ def _expect_filterbank(student, reference, args: tuple) -> None:
         raise CheckFailure(failure.message, hint=hint) from None
 
 
-@check(1.5, function="mel_filterbank", public=True)
+@check(mel_filterbank, points=1.5, public=True)
 def filterbank_matches_lesson_settings(student, reference):
     """mel_filterbank(2097, 400, 3200, 48, 16000), the lesson's filters, matches."""
     _expect_filterbank(student, reference, (2097, 400.0, 3200.0, 48, 16000))
 
 
-@check(1.5, function="mel_filterbank")
+@check(mel_filterbank, points=1.5)
 def filterbank_matches_other_settings(student, reference):
     """mel_filterbank matches for other sizes, ranges and sample rates (f_min 0, f_max at Nyquist)."""
     for args in ((257, 0.0, 8000.0, 40, 16000), (129, 50.0, 4000.0, 20, 8000), (513, 20.0, 11025.0, 64, 22050)):
@@ -372,14 +372,14 @@ def _expect_frames(student, reference, args: tuple) -> None:
         raise CheckFailure(failure.message, hint=hint) from None
 
 
-@check(1, function="num_frames", public=True)
+@check(num_frames, points=1, public=True)
 def num_frames_with_default_hop(student, reference):
     """num_frames(48000, 4192) is 23, the lesson's figure; the default hop is n_fft // 2."""
     for args in ((48000, 4192), (16000, 512), (1000, 400), (100, 7)):
         _expect_frames(student, reference, args)
 
 
-@check(0.5, function="num_frames")
+@check(num_frames, points=0.5)
 def num_frames_with_hop_length(student, reference):
     """num_frames uses hop_length when it is given."""
     for args in ((16000, 512, 160), (48000, 4192, 1000), (100, 64, 7)):
@@ -413,13 +413,13 @@ def _expect_seconds(student, reference, args: tuple) -> None:
         raise CheckFailure(failure.message, hint=hint) from None
 
 
-@check(1, function="receptive_field_seconds", public=True)
+@check(receptive_field_seconds, points=1, public=True)
 def receptive_field_matches_lesson(student, reference):
     """receptive_field_seconds(10, 512, 256, 16000) is 0.176 s, the lesson's figure."""
     _expect_seconds(student, reference, (10, 512, 256, 16000))
 
 
-@check(0.5, function="receptive_field_seconds")
+@check(receptive_field_seconds, points=0.5)
 def receptive_field_other_settings(student, reference):
     """receptive_field_seconds is right for one frame, for the data set's 23 frames and for other hops."""
     for args in ((1, 400, 160, 16000), (23, 4192, 2096, 16000), (5, 1024, 300, 22050)):
@@ -440,17 +440,6 @@ EXERCISE = Exercise(
     ),
     filename="05_mel.py",
     functions=(make_mel_spectrogram, mel_filterbank, num_frames, receptive_field_seconds),
-    checks=(
-        mel_spectrogram_matches_lesson_defaults,
-        mel_spectrogram_handles_a_batch,
-        mel_spectrogram_honours_its_arguments,
-        filterbank_matches_lesson_settings,
-        filterbank_matches_other_settings,
-        num_frames_with_default_hop,
-        num_frames_with_hop_length,
-        receptive_field_matches_lesson,
-        receptive_field_other_settings,
-    ),
     stub_header="from typing import Callable\n\nimport torch\nimport torchaudio\nfrom torch import Tensor\n",
     reference=reference.mel,
     mistakes=mistakes_in(Path(__file__).parent / "mistakes" / "mel"),

@@ -155,7 +155,7 @@ def _batch() -> tuple[Tensor, Tensor]:
 # --------------------------------------------------------------------------- checks
 
 
-@check(3, function="nll_loss", public=True)
+@check(nll_loss, points=3, public=True)
 def matches_on_a_batch(student, reference):
     """The loss of a batch of 6 examples over 5 classes is a 0-d tensor equal to mean(-log p[target])."""
     probs, target = _batch()
@@ -163,7 +163,7 @@ def matches_on_a_batch(student, reference):
                  what=_call_shown(probs, target), rtol=1e-5, atol=1e-6)
 
 
-@check(1, function="nll_loss", public=True)
+@check(nll_loss, points=1, public=True)
 def works_for_a_single_example(student, reference):
     """A batch of one example (N = 1) gives the 0-d loss -log p[target]."""
     probs = torch.tensor([[0.1, 0.6, 0.2, 0.1]])
@@ -172,7 +172,7 @@ def works_for_a_single_example(student, reference):
                  what=_call_shown(probs, target), rtol=1e-5, atol=1e-6)
 
 
-@check(1, function="nll_loss")
+@check(nll_loss, points=1)
 def keeps_float64_precision(student, reference):
     """float64 probabilities give a float64 loss accurate to float64 precision."""
     probs = torch.softmax(randn(5, 7, seed=42, scale=2.0, dtype=torch.float64), dim=1)
@@ -181,7 +181,7 @@ def keeps_float64_precision(student, reference):
                  what=f"{_call_shown(probs, target)} with float64 probs", rtol=1e-10, atol=1e-12)
 
 
-@check(3, function="nll_loss")
+@check(nll_loss, points=3)
 def gradient_matches(student, reference):
     """The gradient of the loss with respect to probs matches the reference (-1 / (N p) at each target)."""
     probs, target = _batch()
@@ -212,7 +212,7 @@ def gradient_matches(student, reference):
         raise
 
 
-@check(2, function="nll_loss")
+@check(nll_loss, points=2)
 def tiny_probabilities(student, reference):
     """A target probability of 1e-30 gives a large finite loss (69.08 for that row); a tiny non-target one does not matter."""
     tiny = 1e-30
@@ -254,13 +254,6 @@ EXERCISE = Exercise(
     ),
     filename="04_nll.py",
     functions=(nll_loss,),
-    checks=(
-        matches_on_a_batch,
-        works_for_a_single_example,
-        keeps_float64_precision,
-        gradient_matches,
-        tiny_probabilities,
-    ),
     stub_header="import torch\nfrom torch import Tensor\n",
     reference=reference.nll,
     mistakes=mistakes_in(Path(__file__).parent / "mistakes" / "nll"),

@@ -46,41 +46,46 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
     """
 
 
-@check(2, function="softmax", public=True)
+@check(softmax, points=2, public=True)
 def matches_on_a_batch_with_default_dim(student, reference):
     """softmax(x) of a [4, 5] batch, with the default dim, matches the reference."""
     x = randn(4, 5, seed=1, scale=2.0)
-    expect_close(student.softmax(x), reference.softmax(x), what="softmax(x) for x of shape [4, 5]", rtol=1e-4, atol=1e-6)
+    got = student.softmax(x)
+    expect_close(got, reference.softmax(x), what="softmax(x) for x of shape [4, 5]", rtol=1e-4, atol=1e-6,
+                 hint=lambda: name_the_mistake(x, -1, got))
 
 
-@check(2, function="softmax", public=True)
+@check(softmax, points=2, public=True)
 def matches_along_every_dim(student, reference):
     """softmax of a [3, 4, 5] tensor matches along dim 0, 1, 2 and -2."""
     x = randn(3, 4, 5, seed=2, scale=3.0)
     for dim in (0, 1, 2, -2):
-        expect_close(student.softmax(x, dim), reference.softmax(x, dim),
-                     what=f"softmax(x, dim={dim}) for x of shape [3, 4, 5]", rtol=1e-4, atol=1e-6)
+        got = student.softmax(x, dim)
+        expect_close(got, reference.softmax(x, dim), what=f"softmax(x, dim={dim}) for x of shape [3, 4, 5]",
+                     rtol=1e-4, atol=1e-6, hint=lambda: name_the_mistake(x, dim, got))
 
 
-@check(1, function="softmax")
+@check(softmax, points=1)
 def keeps_float64_precision(student, reference):
     """A float64 input gives a float64 result accurate to float64 precision."""
     x = randn(6, 7, seed=3, scale=4.0, dtype=torch.float64)
-    expect_close(student.softmax(x, 1), reference.softmax(x, 1),
-                 what="softmax(x, dim=1) for float64 x", rtol=1e-10, atol=1e-13)
+    got = student.softmax(x, 1)
+    expect_close(got, reference.softmax(x, 1), what="softmax(x, dim=1) for float64 x", rtol=1e-10, atol=1e-13,
+                 hint=lambda: name_the_mistake(x, 1, got))
 
 
-@check(3, function="softmax")
+@check(softmax, points=3)
 def large_logits_stay_finite(student, reference):
     """Logits as large as 1e4 (and as small as -1e4) give the right probabilities, not NaN."""
     x = randn(4, 6, seed=4, scale=3000.0)
     x[0] = torch.tensor([1e4, 1e4 - 1.0, 0.0, -1e4, 9990.0, 5.0])
     # A relative error of ~5e-4 at logits of 1e4 is float32 rounding (EXERCISES.md).
-    expect_close(student.softmax(x, -1), reference.softmax(x, -1),
-                 what="softmax(x) with logits up to 1e4", rtol=1e-3, atol=1e-6)
+    got = student.softmax(x, -1)
+    expect_close(got, reference.softmax(x, -1), what="softmax(x) with logits up to 1e4", rtol=1e-3, atol=1e-6,
+                 hint=lambda: name_the_mistake(x, -1, got))
 
 
-@check(2, function="softmax")
+@check(softmax, points=2)
 def gradient_matches(student, reference):
     """The gradient of a weighted sum of softmax(x) with respect to x matches the reference."""
     x = randn(3, 5, seed=5, scale=2.0)
@@ -98,7 +103,9 @@ def gradient_matches(student, reference):
                  rtol=1e-3, atol=1e-6)
 
 
-# --------------------------------------------------------------------------- detectors
+# --------------------------------------------------------------------------- naming the mistake
+# Each takes the input, the dim and what the student's softmax returned, and names the
+# mistake when the values show it (None otherwise).
 
 
 def _close(got: object, expected: Tensor) -> bool:
@@ -108,30 +115,21 @@ def _close(got: object, expected: Tensor) -> bool:
     )
 
 
-def _softmax_call(evidence):
-    call = evidence.last("softmax")
-    if call is None or not isinstance(call.value, Tensor) or not isinstance(call.arguments["x"], Tensor):
-        return None, None, None
-    return call, call.arguments["x"], call.value
-
-
-def overflowing_exp(evidence) -> str | None:
+def overflowing_exp(x: Tensor, dim: int, got: Tensor) -> str | None:
     """Non-finite values from large logits: exp(x) overflowed for want of subtracting the max."""
-    call, x, got = _softmax_call(evidence)
-    if call is None or bool(torch.isfinite(got).all()) or float(x.abs().max()) < 80:
+    if bool(torch.isfinite(got).all()) or float(x.abs().max()) < 80:
         return None
-    if not bool(torch.isfinite(evidence.expected(call)).all()):
+    if not bool(torch.isfinite(reference.softmax.softmax(x, dim)).all()):
         return None
     return ("exp(x) overflows for large logits (exp(89) is already inf in float32), and inf / inf is NaN: "
             "subtract the maximum along dim first, since softmax(x) equals softmax(x - max).")
 
 
-def normalised_along_another_dim(evidence) -> str | None:
+def normalised_along_another_dim(x: Tensor, dim: int, got: Tensor) -> str | None:
     """The values are a softmax, but along a different dim (or over the whole tensor)."""
-    call, x, got = _softmax_call(evidence)
-    if call is None or x.dim() < 2:
+    if x.dim() < 2:
         return None
-    asked = call.arguments["dim"] % x.dim()
+    asked = dim % x.dim()
     for other in range(x.dim()):
         if other != asked and _close(got, reference.softmax.softmax(x, other)):
             return (f"Your softmax normalises along dim {other}, not along the dim it is given ({asked}): "
@@ -142,27 +140,33 @@ def normalised_along_another_dim(evidence) -> str | None:
     return None
 
 
-def not_normalised(evidence) -> str | None:
+def not_normalised(x: Tensor, dim: int, got: Tensor) -> str | None:
     """exp(x) or exp(x - max) without the division by its sum."""
-    call, x, got = _softmax_call(evidence)
-    if call is None:
-        return None
-    dim = call.arguments["dim"]
     for unnormalised in (torch.exp(x.double()), torch.exp(x.double() - x.double().amax(dim=dim, keepdim=True))):
         if _close(got, unnormalised):
             return "These are exponentials that do not sum to 1: divide exp(x - max) by its sum along dim."
     return None
 
 
-def float32_arithmetic(evidence) -> str | None:
+def float32_arithmetic(x: Tensor, dim: int, got: Tensor) -> str | None:
     """A float64 input answered in float32, or with float32 precision."""
-    call, x, got = _softmax_call(evidence)
-    if call is None or x.dtype != torch.float64:
+    if x.dtype != torch.float64:
         return None
-    as_float32 = reference.softmax.softmax(x.float(), call.arguments["dim"]).double()
+    as_float32 = reference.softmax.softmax(x.float(), dim).double()
     if got.dtype != torch.float64 or _close(got, as_float32):
         return ("Your softmax computes in float32 (.float() or a float32 constant tensor): keep x's dtype, "
                 "so a float64 input gets a float64 answer.")
+    return None
+
+
+def name_the_mistake(x: Tensor, dim: int, got: object) -> str | None:
+    """The hint for a softmax that gave ``got`` for ``softmax(x, dim)``, if its values show the mistake."""
+    if not isinstance(got, Tensor):
+        return None
+    for mistake in (overflowing_exp, normalised_along_another_dim, not_normalised, float32_arithmetic):
+        hint = mistake(x, dim, got)
+        if hint:
+            return hint
     return None
 
 
@@ -177,15 +181,7 @@ EXERCISE = Exercise(
     ),
     filename="03_softmax.py",
     functions=(softmax,),
-    checks=(
-        matches_on_a_batch_with_default_dim,
-        matches_along_every_dim,
-        keeps_float64_precision,
-        large_logits_stay_finite,
-        gradient_matches,
-    ),
     stub_header="import torch\nfrom torch import Tensor\n",
     reference=reference.softmax,
     mistakes=mistakes_in(Path(__file__).parent / "mistakes" / "softmax"),
-    detectors=(overflowing_exp, normalised_along_another_dim, not_normalised, float32_arithmetic),
 )

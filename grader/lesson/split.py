@@ -131,14 +131,14 @@ def _same_rows_reordered(now: Any, before: Tensor) -> bool:
 # --------------------------------------------------------------------------- checks
 
 
-@check(2, function="split_dataset", public=True)
+@check(split_dataset, points=2, public=True)
 def split_sizes(student, reference):
     """The first int(N · train_ratio) rows go to train (N = 7 at 0.75, 12 and 14 at the default 0.8, 10 at 0.55)."""
     for n, ratio in ((7, 0.75), (12, None), (14, None), (10, 0.55)):
         _split_ids(student, n, ratio)
 
 
-@check(2, function="split_dataset", public=True)
+@check(split_dataset, points=2, public=True)
 def split_uses_every_row_once(student, reference):
     """Train and test data together hold every row of data exactly once, unchanged."""
     n = 20
@@ -155,7 +155,7 @@ def split_uses_every_row_once(student, reference):
         )
 
 
-@check(2, function="split_dataset")
+@check(split_dataset, points=2)
 def split_keeps_labels_with_their_rows(student, reference):
     """Every label stays with its row: train_labels[i] is the label of train_data[i], and so for test."""
     n = 50
@@ -179,7 +179,7 @@ def split_keeps_labels_with_their_rows(student, reference):
         )
 
 
-@check(1.5, function="split_dataset")
+@check(split_dataset, points=1.5)
 def split_shuffles(student, reference):
     """The rows are shuffled before the cut: not in their original order, and the test set is not the last rows."""
     n = 50
@@ -198,7 +198,7 @@ def split_shuffles(student, reference):
             )
 
 
-@check(1, function="split_dataset")
+@check(split_dataset, points=1)
 def split_leaves_inputs_unchanged(student, reference):
     """data and labels themselves are left as they were (and the split is still valid)."""
     n = 20
@@ -218,7 +218,7 @@ def split_leaves_inputs_unchanged(student, reference):
     _validated(outcome.value, data, 0.75, what)
 
 
-@check(1.5, function="split_dataset")
+@check(split_dataset, points=1.5)
 def split_is_reproducible(student, reference):
     """The same seed gives the same split, and different seeds give different splits."""
     n = 50
@@ -250,14 +250,6 @@ EXERCISE = Exercise(
     ),
     filename="07_split.py",
     functions=(split_dataset,),
-    checks=(
-        split_sizes,
-        split_uses_every_row_once,
-        split_keeps_labels_with_their_rows,
-        split_shuffles,
-        split_leaves_inputs_unchanged,
-        split_is_reproducible,
-    ),
     stub_header="import torch\nfrom torch import Tensor\n",
     reference=reference.split,
     mistakes=mistakes_in(Path(__file__).parent / "mistakes" / "split"),

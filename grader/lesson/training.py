@@ -14,10 +14,10 @@ from torch import Tensor
 import reference.training
 from grader.compare import describe, expect_close, expect_tensor
 from grader.exercise import CheckFailure, Exercise, check, exercise_class, exercise_function, mistakes_in
-from grader.sandbox.student_side import LinearClassifier
+from grader.lesson.given import LinearClassifier
 from grader.inputs import randn
 from grader.sandbox.wire import ModuleSnapshot
-from grader.student import PITCHES
+from grader.lesson.given import PITCHES
 
 
 @exercise_class
@@ -206,21 +206,21 @@ def _expect_classifier(student, args: tuple, method: str, x: Tensor, n_mels: int
                  rtol=1e-5, atol=1e-4)
 
 
-@check(1, function="PitchClassifier", public=True)
+@check(PitchClassifier, points=1, public=True)
 def classifier_with_default_sizes(student, reference):
     """PitchClassifier() holds a Linear(48, 12) as self.layer; its forward gives the layer's logits."""
     x = randn(5, N_MELS, seed=80, scale=10.0) + 20.0
     _expect_classifier(student, (), "forward", x, N_MELS, N_CLASSES)
 
 
-@check(1, function="PitchClassifier")
+@check(PitchClassifier, points=1)
 def classifier_on_batched_frames(student, reference):
     """The model maps frames of any leading shape, [2, 3, 48], to logits [2, 3, 12]."""
     x = randn(2, 3, N_MELS, seed=81, scale=10.0) + 20.0
     _expect_classifier(student, (N_MELS, N_CLASSES), "__call__", x, N_MELS, N_CLASSES)
 
 
-@check(1, function="PitchClassifier")
+@check(PitchClassifier, points=1)
 def classifier_with_other_sizes(student, reference):
     """PitchClassifier(40, 5) holds a Linear(40, 5) and maps [4, 40] frames to [4, 5] logits."""
     x = randn(4, 40, seed=82, scale=10.0) + 20.0
@@ -427,7 +427,7 @@ def _expect_curve(outcome: Any, expected: list[float], *, shown: str, lr: float,
     raise CheckFailure(message, hint=_diagnose(curve, target, first, lr, given, model_after))
 
 
-@check(2, function="train_classifier", public=True)
+@check(train_classifier, points=2, public=True)
 def loss_curve_with_default_settings(student, reference):
     """With the default n_steps and lr, the 300 losses match Adam's from the same initial weights."""
     features, labels = training_set()
@@ -436,7 +436,7 @@ def loss_curve_with_default_settings(student, reference):
     _expect_curve(outcome, expected, shown="train_classifier(model, features, labels)", lr=1e-3, given=False)
 
 
-@check(2, function="train_classifier")
+@check(train_classifier, points=2)
 def loss_curve_with_another_learning_rate(student, reference):
     """With n_steps=30 and lr=0.005, the 30 losses match Adam's at that rate."""
     features, labels = training_set()
@@ -446,7 +446,7 @@ def loss_curve_with_another_learning_rate(student, reference):
                   lr=OTHER_LR, given=True)
 
 
-@check(1, function="train_classifier")
+@check(train_classifier, points=1)
 def trained_model_classifies_held_out_frames(student, reference):
     """After training with the defaults, the model itself classifies >= 90 % of held-out frames."""
     outcome = _student_default_run(student)
@@ -530,7 +530,7 @@ def _expect_fraction(got: Any, correct: int, n_rows: int, *, shown: str, wrong_d
                        hint=hint)
 
 
-@check(1, function="accuracy", public=True)
+@check(accuracy, points=1, public=True)
 def accuracy_of_known_predictions(student, reference):
     """A model whose predictions are right on 7 of 10 rows has accuracy 0.7, a Python float."""
     model, features, labels = _known_model_and_frames()
@@ -538,7 +538,7 @@ def accuracy_of_known_predictions(student, reference):
     _expect_fraction(got, 7, 10, shown="accuracy(model, features, labels)")
 
 
-@check(1, function="accuracy")
+@check(accuracy, points=1)
 def accuracy_of_a_pitch_classifier(student, reference):
     """The accuracy of a 12-class model on 12 mel frames counts the arg-max over the classes."""
     model = initial_model()
@@ -566,16 +566,6 @@ EXERCISE = Exercise(
     ),
     filename="08_training.py",
     functions=(PitchClassifier, train_classifier, accuracy),
-    checks=(
-        classifier_with_default_sizes,
-        classifier_on_batched_frames,
-        classifier_with_other_sizes,
-        loss_curve_with_default_settings,
-        loss_curve_with_another_learning_rate,
-        trained_model_classifies_held_out_frames,
-        accuracy_of_known_predictions,
-        accuracy_of_a_pitch_classifier,
-    ),
     stub_header="import torch\nfrom torch import Tensor\n",
     reference=reference.training,
     mistakes=mistakes_in(Path(__file__).parent / "mistakes" / "training"),

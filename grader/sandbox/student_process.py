@@ -7,10 +7,22 @@ import socket
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from grader.sandbox import wire
-from grader.sandbox.zygote import Zygote, describe_status
+from grader.sandbox.lifetime import describe_status
+
+
+class Spawner(Protocol):
+    """Where student processes come from: the warm parent (``Zygote``), or a notebook's kernel."""
+
+    def spawn(self, output_fd: int, memory_bytes: int) -> tuple[int, socket.socket]:
+        """Start a student process writing its output to ``output_fd``; its pid and socket."""
+        ...
+
+    def reap(self, pid: int, grace: float = 0.5) -> int | None:
+        """Make sure a student process has ended; its wait status."""
+        ...
 
 
 class StudentProcessError(Exception):
@@ -32,7 +44,7 @@ class Reply:
 class StudentProcess:
     """One forked student process, restarted on demand after it dies."""
 
-    def __init__(self, zygote: Zygote, *, timeout: float, memory_bytes: int) -> None:
+    def __init__(self, zygote: Spawner, *, timeout: float, memory_bytes: int) -> None:
         self.zygote = zygote
         self.timeout = timeout
         self.memory_bytes = memory_bytes

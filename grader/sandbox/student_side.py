@@ -7,46 +7,76 @@ may be tampered with by the code it runs, which is why the grader validates ever
 
 from __future__ import annotations
 
-import contextlib
+import importlib
 import inspect
-import signal
 import os
 import random
 import resource
+import signal
 import socket
 import sys
 import traceback
 import types
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 
-from grader.sandbox import forbidden, wire
+from grader.sandbox import cells, forbidden, wire
+from grader.sandbox.construction import class_name
+from grader.sandbox.gradients import weighted_gradients
+from grader.sandbox.lifetime import die_with_parent
+from grader.sandbox.policy import SandboxPolicy
 
 
-class LinearClassifier(torch.nn.Module):
-    """The model handed to a student's training function: one linear layer named ``layer``."""
+# What the packs in use ask of student processes; set in the warm parent by configure().
+_policy = SandboxPolicy()
 
-    def __init__(self, n_inputs: int, n_outputs: int) -> None:
-        super().__init__()
-        self.layer = torch.nn.Linear(n_inputs, n_outputs)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layer(x)
+def configure(policy: SandboxPolicy) -> None:
+    """Apply the packs' policy where student processes are forked from (the warm parent).
 
-    @classmethod
-    def from_weights(cls, weight: torch.Tensor, bias: torch.Tensor) -> LinearClassifier:
-        """A classifier whose layer holds these weights ``[n_outputs, n_inputs]`` and bias."""
-        model = cls(weight.shape[1], weight.shape[0])
-        with torch.no_grad():
-            model.layer.weight.copy_(weight)
-            model.layer.bias.copy_(bias)
-        return model
+    Puts the packs' folders on ``sys.path``, imports the modules they give students (so that
+    a process running as "nobody" need not read them), and installs the forbidden-call guards
+    (inert until a call that forbids them runs). Raises ImportError if a given module cannot
+    be imported.
+    """
+    global _policy
+    for path in reversed(policy.paths):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    for name in policy.given:
+        importlib.import_module(name)
+    forbidden.install_all(list(policy.forbidden))
+    _policy = _policy.merged(policy)
+
+
+def _given_modules() -> list[types.ModuleType]:
+    return [sys.modules[name] for name in _policy.given if name in sys.modules]
+
+
+def _given_classes() -> dict[str, type]:
+    return {
+        class_name(value): value
+        for module in _given_modules()
+        for value in vars(module).values()
+        if inspect.isclass(value) and issubclass(value, torch.nn.Module)
+    }
+
+
+class NotGiven(Exception):
+    """A module snapshot the student process cannot rebuild (its class is not given)."""
 
 
 def materialize(snapshot: wire.ModuleSnapshot) -> torch.nn.Module:
-    """Turn a module snapshot sent by the grader back into a module."""
-    return LinearClassifier.from_weights(snapshot.state["layer.weight"], snapshot.state["layer.bias"])
+    """Rebuild a model the grader sent: its given class, called as it was, with its state dict."""
+    cls = _given_classes().get(snapshot.origin)
+    if cls is None or snapshot.init is None:
+        raise NotGiven(f"the grader cannot hand a {snapshot.type_name} to a student's function: "
+                       "only models of classes a pack gives students can be passed")
+    args, kwargs = snapshot.init
+    model = cls(*_prepare_arguments(args), **kwargs)
+    model.load_state_dict(snapshot.state)
+    return model
 
 
 def _prepare_arguments(values: list) -> list:
@@ -81,7 +111,8 @@ def _describe_error(error: BaseException, files: set[str]) -> dict:
     }
 
 
-def _signature(function: Any) -> list | None:
+def parameters_of(function: Any) -> list | None:
+    """The parameters of a function (or a class's constructor), as the grader arranges arguments for."""
     try:
         target = function.__init__ if inspect.isclass(function) else function
         parameters = list(inspect.signature(target).parameters.values())
@@ -159,19 +190,17 @@ class StudentServer:
             if obj is None or not callable(obj) or any(obj is p for p in provided):
                 continue
             self.functions[f"{module_name}:{name}"] = obj
-            found[name] = {"params": _signature(obj)}
+            found[name] = {"params": parameters_of(obj)}
         return {"ok": True, "functions": found, "warnings": warnings}
 
-    def _run_cells(self, module: types.ModuleType, cells: list[dict], seconds: float) -> list[str]:
+    def _run_cells(self, module: types.ModuleType, notebook_cells: list[dict], seconds: float) -> list[str]:
         """Run the chosen statements of a notebook's cells, each under its own guards."""
         import ast
         import linecache
 
-        from grader.notebook import stopped_statement
-
-        install_display_stand_ins()
+        cells.install_display_stand_ins()
         warnings = []
-        for cell_index, cell in enumerate(cells):
+        for cell_index, cell in enumerate(notebook_cells):
             name, source = cell["name"], cell["source"]
             self.files.add(name)
             lines = source.splitlines(keepends=True)
@@ -184,10 +213,10 @@ class StudentServer:
                 code = compile(ast.Module(body=[node], type_ignores=[]), name, "exec", dont_inherit=True)
                 text = (lines[node.lineno - 1].strip() if node.lineno <= len(lines) else "")[:60]
                 try:
-                    with _time_limit(seconds):
+                    with cells.time_limit(seconds):
                         exec(code, module.__dict__)
-                except _StatementTimeout:
-                    warnings.append(stopped_statement(name, node.lineno, text, seconds))
+                except cells.StatementTimeout:
+                    warnings.append(cells.stopped_statement(name, node.lineno, text, seconds))
                 except BaseException as error:  # noqa: BLE001 - a failing cell costs a warning, not the grade
                     described = _describe_error(error, self.files)
                     warnings.append(f"{name}, line {node.lineno}: `{text}` failed: {described['type']}: "
@@ -200,8 +229,11 @@ class StudentServer:
         function = self.functions.get(f"{request.get('module', '')}:{request['function']}")
         if function is None:
             return {"ok": False, "error": {"type": "NameError", "message": "not defined", "where": None}}
-        args = _prepare_arguments(request.get("args", []))
-        kwargs = dict(zip(request.get("kwargs", {}).keys(), _prepare_arguments(list(request.get("kwargs", {}).values()))))
+        try:
+            args = _prepare_arguments(request.get("args", []))
+            kwargs = dict(zip(request.get("kwargs", {}).keys(), _prepare_arguments(list(request.get("kwargs", {}).values()))))
+        except Exception as error:  # noqa: BLE001 - a model that cannot be rebuilt fails this call only
+            return {"ok": False, "error": {"type": "GraderInput", "message": str(error)[:300], "where": None}}
         grad = request.get("grad")
         grad_inputs = []
         if grad:
@@ -245,80 +277,14 @@ def _type_name(value: Any) -> str:
     return f"a {name}" if module in ("builtins", "") else f"a {module}.{name}"
 
 
-class _StatementTimeout(BaseException):
-    """Raised into a notebook statement that ran too long (not an Exception: not caught by it)."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    def interrupt(signum: int, frame: Any) -> None:
-        raise _StatementTimeout
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-class _StandIn(types.ModuleType):
-    """A display-only module (or anything got from it) that accepts every use and shows nothing."""
-
-    __path__: list = []
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _StandIn(f"{self.__name__}.{name}")
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _StandIn(self.__name__ + "()")
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter((_StandIn(self.__name__ + "[0]"), _StandIn(self.__name__ + "[1]")))
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        return None
-
-
-def install_display_stand_ins() -> None:
-    """Replace display-only modules by stand-ins (fast, and present whether installed or not)."""
-    from grader.notebook import DISPLAY_MODULES
-
-    for name in DISPLAY_MODULES:
-        stand_in = _StandIn(name)
-        sys.modules[name] = stand_in
-        parent, _, child = name.rpartition(".")
-        if parent and isinstance(sys.modules.get(parent), _StandIn):
-            setattr(sys.modules[parent], child, stand_in)
-
-
-def weighted_gradients(result: Any, inputs: list, cotangent: torch.Tensor) -> list | None:
-    """Gradients of ``sum(result * cotangent)`` with respect to ``inputs``; None if none flows.
-
-    Used on both sides of the boundary (the reference's gradients are computed the same way).
-    """
-    if not isinstance(result, torch.Tensor) or not result.requires_grad or result.shape != cotangent.shape:
-        return None
-    # A scalar objective: torch.autograd.grad with an explicit output gradient imports sympy (~0.5 s).
-    objective = (result * cotangent.to(result.dtype)).sum()
-    return list(torch.autograd.grad(objective, inputs, allow_unused=True))
-
-
 def _seed(seed: int) -> None:
     random.seed(seed)
     torch.manual_seed(seed)
 
 
 def _provided_objects() -> list:
-    """Objects the grader gives students (imported, not written by them)."""
-    module = sys.modules.get("grader.student")
-    return list(vars(module).values()) if module else []
+    """Objects the packs give students (imported, not written by them)."""
+    return [value for module in _given_modules() for value in vars(module).values()]
 
 
 def _vm_size_bytes() -> int:
@@ -343,19 +309,18 @@ def limit_memory(extra_bytes: int) -> None:
         pass
 
 
-HIDDEN_PACKAGES = ("reference", "grader.lesson", "grader.grading", "grader.solution")
-
-
 class _HiddenFromStudents:
-    """Meta-path finder that refuses to import the grader's solutions and checks here.
+    """Meta-path finder that refuses to import the packs' checks and references here.
 
     A courtesy, not a wall: code that removes it, or reads the files, gets what its user may
     read. File permissions are the wall (see the README).
     """
 
-    @staticmethod
-    def find_spec(fullname: str, path: Any = None, target: Any = None) -> Any:
-        if any(fullname == hidden or fullname.startswith(hidden + ".") for hidden in HIDDEN_PACKAGES):
+    def __init__(self, hidden: tuple[str, ...]) -> None:
+        self.hidden = hidden
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if any(fullname == hidden or fullname.startswith(hidden + ".") for hidden in self.hidden):
             raise ImportError(f"{fullname} is not available to submissions")
         return None
 
@@ -386,10 +351,9 @@ def _python_is_shared() -> bool:
     """Whether "nobody" could still import the standard library, torch and the grader."""
     import sysconfig
 
-    import grader
-
+    framework = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # grader/
     paths = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
-    paths |= {os.path.dirname(torch.__file__), os.path.dirname(grader.__file__)}
+    paths |= {os.path.dirname(torch.__file__), framework}
     return all(_readable_by_everyone(p) for p in paths if os.path.exists(p))
 
 
@@ -406,9 +370,7 @@ def drop_privileges() -> None:
     os.setgroups([])
     os.setgid(UNPRIVILEGED_UID)
     os.setuid(UNPRIVILEGED_UID)
-    from grader.sandbox.zygote import _die_with_parent
-
-    _die_with_parent()  # a change of user clears the parent-death signal: set it again
+    die_with_parent()  # a change of user clears the parent-death signal: set it again
 
 
 class _SubmissionFiles:
@@ -445,7 +407,7 @@ def run(
     *,
     unprivileged: bool = True,
 ) -> None:
-    """Entry point of a freshly forked student process.
+    """Entry point of a freshly forked student process (after :func:`configure`).
 
     ``functions`` are student functions the process already holds (a notebook's ``check()``
     forks the kernel, which defined them, and stays the student's own user); otherwise they
@@ -456,9 +418,7 @@ def run(
     os.close(output_fd)
     sys.stdin = open(os.devnull)
     torch.set_num_threads(1)
-    import grader.student  # noqa: F401  - so the provided helpers are recognised as not the student's
-
-    sys.meta_path.insert(0, _HiddenFromStudents)
+    sys.meta_path.insert(0, _HiddenFromStudents(_policy.hidden))
     limit_memory(memory_bytes)
     # Captured output may not fill the disk: writes past 64 MB fail instead (no SIGXFSZ kill).
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

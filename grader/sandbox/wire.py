@@ -22,6 +22,8 @@ from typing import Any
 
 import torch
 
+from grader.sandbox.construction import construction_of
+
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # the lesson's whole data set is 230 MB; checks use far less
 MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32
@@ -64,11 +66,18 @@ class TensorInfo:
 
 @dataclass
 class ModuleSnapshot:
-    """A torch.nn.Module as it crossed the wire: its class, submodules and parameters."""
+    """A torch.nn.Module as it crossed the wire: its class, submodules and parameters.
+
+    A module of a class that remembers its construction (a model a pack gives students, see
+    ``sandbox.construction``) also carries ``origin`` (``module:qualname``) and the
+    constructor's arguments, ``init = (args, kwargs)``, so the other side can rebuild it.
+    """
 
     type_name: str
     children: dict[str, str] = field(default_factory=dict)
     state: dict[str, torch.Tensor] = field(default_factory=dict)
+    origin: str = ""
+    init: tuple[list, dict] | None = None
 
 
 def clean_text(value: object, limit: int = MAX_TEXT) -> str:
@@ -121,7 +130,13 @@ class _Encoder:
             str(name): type(child).__qualname__
             for name, child in torch.nn.Module.named_children(value)
         }
-        return {"__module__": type(value).__qualname__, "children": children, "state": state}
+        node = {"__module__": type(value).__qualname__, "children": children, "state": state}
+        construction = construction_of(value)
+        if construction is not None:
+            origin, args, kwargs = construction
+            node["origin"] = origin
+            node["init"] = [self.value(list(args)), self.value(dict(kwargs))]
+        return node
 
     def value(self, value: Any, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
@@ -193,11 +208,14 @@ class _Decoder:
         _expect(type(index) is int and 0 <= index < len(self.blobs), "bad tensor index")
         _expect(index not in self.used, "tensor blob used twice")
         self.used.add(index)
-        dtype = DTYPES.get(node.get("dtype"))  # type: ignore[arg-type]
+        dtype_name = node.get("dtype")
+        dtype = DTYPES.get(dtype_name) if type(dtype_name) is str else None
         _expect(dtype is not None, "unknown dtype")
         shape = node.get("shape")
         _expect(type(shape) is list and len(shape) <= 16, "bad shape")
         _expect(all(type(n) is int and 0 <= n for n in shape), "bad shape")
+        # An empty tensor's other sizes are unchecked by its blob: torch needs them in int64.
+        _expect(math.prod(max(n, 1) for n in shape) < 2**63, "bad shape")
         numel = math.prod(shape)
         itemsize = torch.empty((), dtype=dtype).element_size()
         blob = self.blobs[index]
@@ -248,6 +266,13 @@ class _Decoder:
             for name, tensor in state.items():
                 _expect(type(tensor) is dict and "__tensor__" in tensor, "bad module state")
                 snapshot.state[clean_text(name, 80)] = self.tensor(tensor)
+            if "origin" in node:
+                init = node.get("init")
+                _expect(type(node["origin"]) is str and type(init) is list and len(init) == 2, "bad module origin")
+                args, kwargs = self.value(init[0], depth + 1), self.value(init[1], depth + 1)
+                _expect(type(args) is list and type(kwargs) is dict, "bad module arguments")
+                snapshot.origin = node["origin"][:300]
+                snapshot.init = (args, kwargs)
             return snapshot
         if "__opaque__" in node:
             shape = node.get("shape")

@@ -8,74 +8,25 @@ interpreter needs to import torch.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import time
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when the process that forked it dies."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def describe_status(status: int | None) -> str:
-    """Say in words how a student process ended."""
-    if status is None:
-        return "the process ended"
-    if os.WIFEXITED(status):
-        return f"the process exited with status {os.WEXITSTATUS(status)}"
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        try:
-            name = signal.Signals(number).name
-        except ValueError:
-            name = f"signal {number}"
-        if number == signal.SIGSEGV:
-            return "the process crashed (segmentation fault)"
-        return f"the process was stopped by {name}"
-    return "the process ended"
-
-
-def reap_child(pid: int, grace: float) -> int | None:
-    """Wait up to ``grace`` seconds for a child to end, then kill it and its group; its status."""
-    deadline = time.monotonic() + grace
-    while True:
-        try:
-            done, status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return None
-        if done:
-            return status
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.005)
-    for kill in (os.killpg, os.kill):  # its process group first: what it started dies too
-        try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    try:
-        return os.waitpid(pid, 0)[1]
-    except ChildProcessError:
-        return None
-
+from grader.sandbox.lifetime import die_with_parent, reap_child
+from grader.sandbox.policy import SandboxPolicy
 
 CONTROL_TIMEOUT = 30.0
 
 
 class ZygoteGone(Exception):
     """The warm parent stopped answering (a submission may have killed it)."""
+
+
+class SandboxConfigError(Exception):
+    """The warm parent could not apply a sandbox policy; the message is one line."""
 
 
 class Zygote:
@@ -86,7 +37,7 @@ class Zygote:
         self.control = control
         self.process = process
         self.restarts = 0
-        self.guards: list[dict] = []
+        self.policy = SandboxPolicy()
 
     @classmethod
     def start(cls) -> Zygote:
@@ -164,18 +115,22 @@ class Zygote:
         fresh = Zygote.start_fresh()
         self.pid, self.control, self.process = fresh.pid, fresh.control, fresh.process
         self.restarts += 1
-        if self.guards:
-            self._request({"op": "guard", "rules": self.guards})
+        if self.policy != SandboxPolicy():
+            self._request({"op": "configure", "policy": self.policy.to_message()})
 
-    def guard(self, rules: list[dict]) -> None:
-        """Install forbidden-call guards once, in the warm parent, for every student process.
+    def configure(self, policy: SandboxPolicy) -> None:
+        """Apply the packs' policy in the warm parent, for every student process forked after.
 
-        They are inert until a call that forbids them runs (see ``sandbox.forbidden``).
+        Raises :class:`SandboxConfigError` when the warm parent cannot apply it (a module a
+        pack gives students does not import).
         """
-        new = [rule for rule in rules if rule not in self.guards]
-        if new:
-            self._request({"op": "guard", "rules": new})
-            self.guards.extend(new)
+        merged = self.policy.merged(policy)
+        if merged == self.policy:
+            return
+        reply = self._request({"op": "configure", "policy": policy.to_message()})
+        if reply.get("error"):
+            raise SandboxConfigError(str(reply["error"]))
+        self.policy = merged
 
     def reap(self, pid: int, grace: float = 0.5) -> int | None:
         """Make sure a student process has ended (killing it after ``grace`` s); its wait status."""
@@ -198,11 +153,10 @@ class Zygote:
 
 def _serve(control: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    die_with_parent()
     # Loaded once and shared by every child; a child may run as "nobody" and must not need to
     # read the grader's files again.
-    from grader import notebook, student  # noqa: F401
-    from grader.sandbox import forbidden, lazy_dynamo, student_side  # noqa: F401
+    from grader.sandbox import lazy_dynamo, student_side
 
     lazy_dynamo.install()
     while True:
@@ -219,9 +173,13 @@ def _serve(control: socket.socket) -> None:
             os.close(sock_fd)
             os.close(output_fd)
             control.send(json.dumps({"pid": pid}).encode())
-        elif request["op"] == "guard":
-            forbidden.install_all(request["rules"])
-            control.send(b"{}")
+        elif request["op"] == "configure":
+            try:
+                student_side.configure(SandboxPolicy.from_message(request["policy"]))
+                answer: dict = {}
+            except Exception as error:  # noqa: BLE001 - reported to the grader, which says so
+                answer = {"error": f"{type(error).__name__}: {error}"[:500]}
+            control.send(json.dumps(answer).encode())
         elif request["op"] == "reap":
             for fd in fds:
                 os.close(fd)
@@ -241,7 +199,7 @@ def become_student(
     code = 0
     try:
         os.setpgid(0, 0)  # its own process group, so that processes it starts are killed with it
-        _die_with_parent()
+        die_with_parent()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         from grader.sandbox import student_side
 

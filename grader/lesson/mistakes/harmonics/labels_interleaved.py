@@ -4,7 +4,7 @@ import random
 
 import torch
 
-from grader.student import PITCHES, make_sine_wave, make_white_noise
+from grader.lesson.given import PITCHES, make_sine_wave, make_white_noise
 
 CAUGHT_BY = ['pitch_class_shapes_and_labels']
 HINT = 'The clips are interleaved'
