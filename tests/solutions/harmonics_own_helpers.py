@@ -5,7 +5,7 @@ import random
 
 import torch
 
-from grader.student import PITCHES
+from grader.lesson.given import PITCHES
 
 
 def make_sine_wave(freq, amp, dur, sr=16000):

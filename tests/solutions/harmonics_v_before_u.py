@@ -4,7 +4,7 @@ import random
 
 import torch
 
-from grader.student import PITCHES, PITCH_NAMES, make_sine_wave, make_white_noise
+from grader.lesson.given import PITCHES, PITCH_NAMES, make_sine_wave, make_white_noise
 
 
 def make_sine_wave_harmonics(freq, amp, dur, sr=16000, num_harm=7):

@@ -5,7 +5,7 @@ import random
 
 import torch
 
-from grader.student import PITCHES, make_white_noise
+from grader.lesson.given import PITCHES, make_white_noise
 
 
 def make_sine_wave_harmonics(freq, amp, dur, sr=16000, num_harm=7):
