@@ -40,16 +40,17 @@ def arrange(
     is about.
     """
     student_params = list(params or [])
-    student_names = {p["name"] for p in student_params}
+    kinds = {p["name"]: p.get("kind") for p in student_params}
+    keyword_only = {p["name"]: p for p in student_params if p.get("kind") == "KEYWORD_ONLY"}
     spec_parameters = spec.parameters
     filled = []
     for index, (name, value) in enumerate(named_args):
-        student = student_params[index] if index < len(student_params) else None
+        student = keyword_only.get(name) or (student_params[index] if index < len(student_params) else None)
         if (
             value is OMITTED
             and student is not None
             and not student.get("has_default")
-            and student.get("kind") in _POSITIONAL_KINDS
+            and student.get("kind") in (*_POSITIONAL_KINDS, "KEYWORD_ONLY")
             and spec_parameters[name].default is not inspect.Parameter.empty
         ):
             value = spec_parameters[name].default
@@ -57,7 +58,6 @@ def arrange(
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
     gap = False
-    keyword_only = {p["name"] for p in student_params if p.get("kind") == "KEYWORD_ONLY"}
     for index, (name, value) in enumerate(filled):
         if value is OMITTED:
             gap = True
@@ -66,9 +66,9 @@ def arrange(
             keywords[name] = value
         elif not gap:
             positional.append(value)
-        elif name in student_names:
+        elif kinds.get(name) == "POSITIONAL_OR_KEYWORD":
             keywords[name] = value
-        else:  # the student renamed it: fill the gap with the spec's defaults and go by position
+        else:  # renamed, or positional-only: fill the gap with the spec's defaults and go by position
             positional = [v if v is not OMITTED else spec_parameters[n].default for n, v in filled[: index + 1]]
             keywords = {}
             gap = False

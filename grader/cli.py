@@ -292,5 +292,29 @@ def stubs(out_dir: str, plugins: tuple[str, ...], check_only: bool) -> None:
         click.echo(f"{out_dir}: up to date.")
 
 
+@cli.command("new-pack")
+@click.argument("name")
+@click.option("--into", "parent", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Folder in which to create the pack's folder NAME/.")
+def new_pack(name: str, parent: str) -> None:
+    """Write a working minimal exercise pack to NAME/: a spec, its reference, two checks (one
+    with a hint), a catalogued mistake and a test. Its `grade selftest` passes as written."""
+    from pathlib import Path
+
+    from grader.new_pack import NewPackError, write_pack
+
+    try:
+        written = write_pack(name, Path(parent))
+    except NewPackError as error:
+        raise NothingGraded(str(error)) from None
+    except OSError as error:
+        raise NothingGraded(f"cannot write the pack: {error.strerror or error}.") from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    pack = Path(parent) / name / f"{name}.py"
+    click.echo(f"\nCheck it:  grade -p {pack} selftest\nStubs:     grade stubs -p {pack} OUT/\n"
+               "Guide:     docs/authoring.md")
+
+
 if __name__ == "__main__":
     main()

@@ -110,7 +110,7 @@ def expect_finite(got: torch.Tensor, *, what: str) -> None:
     finite = torch.isfinite(got)
     if bool(finite.all()):
         return
-    bad = (~finite).reshape(-1).nonzero()[0].item()
+    bad = int((~finite).reshape(-1).nonzero()[0].item())
     value = got.reshape(-1)[bad].item()
     count = int((~finite).sum())
     raise CheckFailure(
@@ -139,7 +139,7 @@ def expect_close(
     expected_finite = torch.isfinite(expected64)
     got_bad = ~torch.isfinite(got64) & expected_finite
     if bool(got_bad.any()):
-        bad = got_bad.reshape(-1).nonzero()[0].item()
+        bad = int(got_bad.reshape(-1).nonzero()[0].item())
         count = int(got_bad.sum())
         raise CheckFailure(
             f"{what} contains {count} non-finite value{'s' if count != 1 else ''} where finite ones are expected: "

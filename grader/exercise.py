@@ -83,13 +83,13 @@ def forbidden_calls(spec: Callable) -> tuple[Forbidden, ...]:
     return tuple(getattr(spec, "forbidden", ()))
 
 
-def exercise_class(cls: type) -> type:
+def exercise_class(cls: type) -> Callable[..., Any]:
     """Declare a student-facing class (such as a ``torch.nn.Module``) by its stub.
 
     The hook specification is the class's constructor: implementing the hook means returning
     an instance, which is what calling a student's class does.
     """
-    init = cls.__init__
+    init = cls.__init__  # type: ignore[misc]  # the class's own constructor, read for its signature
     parameters = list(inspect.signature(init).parameters.values())[1:]
     constructor = _function_with_signature(cls.__name__, inspect.Signature(parameters), cls.__doc__)
     constructor.stub_class = cls  # type: ignore[attr-defined]

@@ -119,7 +119,7 @@ class ReferenceSolution(Solution):
         super().__init__(exercises)
         self.pm = pluggy.PluginManager(PROJECT)
         for exercise in exercises:
-            self.pm.add_hookspecs(exercise.hookspec_namespace())
+            self.pm.add_hookspecs(exercise.hookspec_namespace())  # type: ignore[arg-type]  # any namespace will do
             if not self.pm.is_registered(exercise.reference):
                 self.pm.register(exercise.reference, name=f"reference:{exercise.reference.__name__}")
 
@@ -213,14 +213,14 @@ class StudentSolution(Solution):
             raise CheckFailure(f"{shown} failed: {error.message}.") from None
         document = reply.document
         if not document["ok"]:
-            error = document.get("error")
-            refused = _refused(rules, error)
+            reported = document.get("error")
+            refused = _refused(rules, reported)
             if refused is not None:
                 raise CheckFailure(
                     f"{shown} calls {refused.name}, which is not allowed in {function}.",
                     hint=f"Write it yourself: {refused.instead}",
                 )
-            raise CheckFailure(student_error_message(function, shown, error))
+            raise CheckFailure(student_error_message(function, shown, reported))
         grads = document.get("grads")
         if options.grad_wrt and isinstance(document.get("grads_error"), str):
             raise CheckFailure(f"Back-propagating through the result of {shown} failed: "

@@ -13,6 +13,7 @@ Its loss curve equals that of ``torch.optim.Adam`` with autograd to float32 roun
 from __future__ import annotations
 
 import math
+import typing
 
 import torch
 
@@ -67,7 +68,7 @@ def run_training(
     ``optimiser="sgd"`` and ``zero_grad=False`` reproduce two classic mistakes (plain SGD, and
     gradients that accumulate over the steps) for the checks' hints. Trains ``model`` in place.
     """
-    layer = model.layer
+    layer = typing.cast(torch.nn.Linear, model.layer)
     with torch.no_grad():
         # The bias is the weight of an extra input that is always 1: one tensor to update.
         weight = torch.cat([layer.weight, layer.bias[:, None]], dim=1)

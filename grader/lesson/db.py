@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 from torch import Tensor
@@ -112,7 +112,7 @@ def _close(got: Tensor, candidate: Tensor) -> bool:
 
 
 def _expect_db(got: Any, spec: Tensor, expected: Tensor, *, what: str,
-               mistakes: list[tuple[Tensor, str]] = ()) -> Tensor:
+               mistakes: Sequence[tuple[Tensor, str]] = ()) -> Tensor:
     """The student's decibels must match ``expected`` (shape and dtype of spec); names a known mistake if it matches one."""
     try:
         # float32 rounding of 10·log10 at ~50 dB is ~1e-5 dB; alternatives agree to well under 1e-4 dB.

@@ -125,7 +125,7 @@ def harmonics_spectrum_on_grid(student, reference):
         freq, amp, dur, sr, num_harm = _case_values(case)
         bin_of = _partial_index(freq, dur)
         for seed in _SEEDS:
-            x, shown = _harmonic_wave(student, *case, seed=seed)
+            x, shown = _harmonic_wave(student, case[0], case[1], case[2], case[3], case[4], seed=seed)
             spectrum = _amplitudes(x)
             fundamental = float(spectrum[bin_of])
             if abs(fundamental - amp) > _FLOOR * amp:
@@ -167,7 +167,7 @@ def harmonics_partials_bounded(student, reference):
         freq, amp, dur, sr, num_harm = _case_values(case)
         bin_of = _partial_index(freq, dur)
         for seed in (0,):  # the bound holds for every draw; one per case suffices
-            x, shown = _harmonic_wave(student, *case, seed=seed)
+            x, shown = _harmonic_wave(student, case[0], case[1], case[2], case[3], case[4], seed=seed)
             spectrum = _amplitudes(x)
             for k in range(2, num_harm):
                 level = float(spectrum[bin_of * k])
@@ -189,7 +189,7 @@ def _missing_partials(student, case: tuple) -> tuple[list[int], str, range]:
     # A partial is quieter than the floor only when u < 1e-3 · k ** (1 + v): at k = 6 about one seed in 60.
     seeds = range(3) if num_harm == 3 else range(4)
     for seed in seeds:
-        x, shown = _harmonic_wave(student, *case, seed=seed)
+        x, shown = _harmonic_wave(student, case[0], case[1], case[2], case[3], case[4], seed=seed)
         spectrum = _amplitudes(x)
         for k in range(2, num_harm):
             loudest[k] = max(float(loudest[k]), float(spectrum[bin_of * k]))

@@ -197,7 +197,7 @@ def _spectrogram_hint(got: Tensor, audio: Tensor, settings: dict[str, Any], omit
         return None
     expected = _spectrogram(audio, sr, n_fft, f_min, f_max, n_mels)
     rtol, atol = 1e-2, 1e-3 * float(expected.abs().max())
-    variants = [
+    variants: list[tuple[dict[str, Any], str]] = [
         ({"power": 1.0}, "These look like magnitudes (power=1): the spectrogram is of power, |STFT|² (power=2.0, the default)."),
         ({"scale": "slaney", "area_norm": True}, "These look like the Slaney mel scale with Slaney normalisation: use the HTK scale without normalisation (mel_scale='htk', norm=None, torchaudio's defaults)."),
         ({"scale": "slaney"}, "These look like the Slaney mel scale: use the HTK scale (mel_scale='htk', torchaudio's default)."),
@@ -302,7 +302,7 @@ def _filterbank_hint(got: Tensor, args: tuple) -> str | None:
     if list(got.shape) != [n_freqs, n_mels]:
         return None
     got64 = got.detach().double()
-    variants = [
+    variants: list[tuple[dict[str, Any], str]] = [
         ({"scale": "slaney"}, "These look like Slaney mel filters: use the HTK formula mel = 2595 · log10(1 + f / 700)."),
         ({"natural_log": True}, "These look like mel = 2595 · ln(1 + f / 700) with 10 ** (mel / 2595) on the way back: the HTK formula uses log10."),
         ({"bins_hz": torch.arange(n_freqs, dtype=torch.float64) * sample_rate / n_freqs},

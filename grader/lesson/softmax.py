@@ -62,7 +62,7 @@ def matches_along_every_dim(student, reference):
     for dim in (0, 1, 2, -2):
         got = student.softmax(x, dim)
         expect_close(got, reference.softmax(x, dim), what=f"softmax(x, dim={dim}) for x of shape [3, 4, 5]",
-                     rtol=1e-4, atol=1e-6, hint=lambda: name_the_mistake(x, dim, got))
+                     rtol=1e-4, atol=1e-6, hint=lambda dim=dim, got=got: name_the_mistake(x, dim, got))
 
 
 @check(softmax, points=1)

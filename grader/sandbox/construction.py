@@ -25,12 +25,7 @@ def remember_construction(cls: type) -> None:
     """Make every new instance of ``cls`` remember its constructor's arguments (idempotent)."""
     if cls.__dict__.get(_WRAPPED):
         return
-    original = cls.__dict__.get("__init__")
-    if original is None:  # inherits its constructor: wrap the inherited one for this class only
-
-        def original(self: Any, *args: Any, **kwargs: Any) -> None:
-            super(cls, self).__init__(*args, **kwargs)  # type: ignore[misc]
-
+    original = cls.__init__  # type: ignore[misc]  # its own or the inherited one, wrapped for cls only
     @functools.wraps(original)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)

@@ -66,7 +66,7 @@ def install(paths: dict[str, str]) -> None:
             continue  # not in this version of the library: nothing to refuse
         _installed.add(path)
         if isinstance(original, type):
-            original.__init__ = _refusing(original.__init__, name)
+            original.__init__ = _refusing(original.__init__, name)  # type: ignore[misc]  # refusing the class
             continue
         guarded = _refusing(original, name)
         setattr(owner, attribute, guarded)

@@ -46,7 +46,7 @@ class _RealOnSubmoduleImport:
         existing = sys.modules.get(fullname)
         if existing is None:
             return None  # not imported by the package itself: the normal finders take it from here
-        return importlib.util.spec_from_loader(fullname, _Existing(existing))
+        return importlib.util.spec_from_loader(fullname, _Existing(existing))  # type: ignore[arg-type]  # a loader
 
 
 class _Existing:

@@ -388,7 +388,7 @@ class _SubmissionFiles:
             return None
         import importlib.util
 
-        return importlib.util.spec_from_loader(fullname, self)
+        return importlib.util.spec_from_loader(fullname, self)  # type: ignore[arg-type]  # a loader
 
     def create_module(self, spec: Any) -> None:
         return None
