@@ -235,3 +235,21 @@ def test_a_result_that_cannot_be_sent_back_is_reported_as_such(grade_source):
     result = grade_source(source, "03_softmax.py", only=["softmax"])
     assert result.score == 0
     assert "returned a value that could not be sent back to the grader" in result.exercises[0].checks[0].message
+
+
+def test_submission_cannot_import_the_checks_of_a_pack(grade_source):
+    source = (
+        "import torch\n"
+        "def softmax(x, dim=-1):\n"
+        "    import grader.lesson.softmax\n"
+        "    return torch.exp(x - torch.logsumexp(x, dim, keepdim=True))\n"
+    )
+    result = grade_source(source, only=["softmax"])
+    assert result.score == 0
+    assert "grader.lesson.softmax is not available to submissions" in result.exercises[0].checks[0].message
+
+
+def test_helpers_a_pack_gives_are_importable_and_not_graded_as_the_students(grade_source):
+    source = "from grader.lesson.given import make_sine_wave, make_white_noise\n\ndef softmax(x, dim=-1):\n    return x\n"
+    result = grade_source(source, filename="submission.py")
+    assert [e.name for e in result.exercises] == ["softmax"]

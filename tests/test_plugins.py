@@ -60,3 +60,71 @@ def test_a_pack_installed_through_the_entry_point_group_is_listed_and_graded(tmp
     exercise = report["submissions"][0]["exercises"][0]
     assert exercise["name"] == "scale"
     assert [c["passed"] for c in exercise["checks"]] == [True, False]
+
+
+def _grade(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+def test_the_readme_example_pack_passes_selftest(tmp_path):
+    run = _grade("-p", str(PACKS / "scale_pack.py"), "selftest", "-e", "scale", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "ignores_factor" in run.stdout
+    assert run.stdout.strip().endswith("Every expectation holds.")
+
+
+def test_new_pack_writes_a_pack_whose_selftest_and_own_test_pass(tmp_path):
+    made = _grade("new-pack", "gain_pack", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "gain_pack" / "gain_pack.py").exists()
+    selftest = _grade("-p", "gain_pack/gain_pack.py", "selftest", "-e", "gain_pack_gain", cwd=tmp_path)
+    assert selftest.returncode == 0, selftest.stdout + selftest.stderr
+    assert "ignores_the_gain" in selftest.stdout
+    own = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "gain_pack"],
+                         capture_output=True, text=True, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert own.returncode == 0, own.stdout + own.stderr
+
+
+def test_new_pack_refuses_an_existing_folder_with_one_line(tmp_path):
+    (tmp_path / "taken").mkdir()
+    run = _grade("new-pack", "taken", cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.strip().count("\n") == 0 and "already exists" in run.stderr
+
+
+def test_a_pack_that_is_not_a_pack_is_refused_with_one_line(tmp_path):
+    (tmp_path / "odd_pack.py").write_text(
+        "from grader.authoring import hookimpl\n\n@hookimpl\ndef soundlab_pack():\n    return ['not a pack']\n")
+    run = _grade("-p", "odd_pack.py", "list", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "is not a grader.pack.Pack" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_given_module_inside_a_hidden_module_is_refused(tmp_path):
+    package = tmp_path / "nested_pack"
+    package.mkdir()
+    (package / "__init__.py").write_text(textwrap.dedent("""
+        import scale_reference
+        from grader.authoring import Exercise, Pack, check, exercise_function, hookimpl
+        from nested_pack import given
+
+        @exercise_function
+        def scale(x, factor: float = 2.0):
+            \"\"\"Return x * factor.\"\"\"
+
+        @check(scale, points=10)
+        def scales(student, reference):
+            \"\"\"scale(x) doubles x.\"\"\"
+
+        @hookimpl
+        def soundlab_pack():
+            exercise = Exercise(id="scale", title="t", filename="09_scale.py", functions=(scale,),
+                                reference=scale_reference)
+            return Pack(name="nested", exercises=[exercise], gives=(given,))
+    """))
+    (package / "given.py").write_text("def helper():\n    return 1\n")
+    (tmp_path / "scale_reference.py").write_text((PACKS / "scale_reference.py").read_text())
+    run = _grade("-p", "nested_pack", "list", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "lies in nested_pack" in run.stderr and "Traceback" not in run.stderr
