@@ -196,21 +196,3 @@ def write_stubs(exercises: list[Exercise], directory: Path, *, check_only: bool 
     if _write_if_changed(notebook, nbformat.writes(render_lesson_notebook(exercises)) + "\n", check_only):
         changed.append(notebook)
     return changed
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m grader.stubs``: the ``grade stubs`` command, writing to ``exercises`` by default."""
-    from grader.cli import stubs as stubs_command
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        stubs_command.main(args=args, prog_name="python -m grader.stubs", default_map={"out_dir": "exercises"},
-                           help_option_names=["-h", "--help"])
-    except SystemExit as exit_:
-        code = exit_.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

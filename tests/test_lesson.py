@@ -57,4 +57,4 @@ def test_stubs_are_generated_from_the_specs():
     from grader.stubs import write_stubs
 
     stale = write_stubs(list(EXERCISES.values()), REPO / "exercises", check_only=True)
-    assert stale == [], "run `python -m grader.stubs` to regenerate the stubs"
+    assert stale == [], "run `grade stubs exercises` to regenerate the stubs"
