@@ -205,7 +205,7 @@ def _in_path_order(paths: tuple[str, ...], graded: list, unreadable: dict[str, s
     return [by_path.get(p) or SubmissionResult(path=p, error=unreadable[p]) for p in paths]
 
 
-def _grade(exercises: list, submissions: list[Submission], zygote: object, timeout: float, memory_limit: int,
+def _grade(exercises: list, submissions: list[Submission], zygote: Any, timeout: float, memory_limit: int,
            registry: Any, *, required: bool = False):
     from grader.grading import Grader
     from grader.results import Report

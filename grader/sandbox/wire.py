@@ -96,9 +96,10 @@ class _Encoder:
 
     def tensor(self, value: torch.Tensor) -> dict:
         subclass = None if type(value) is torch.Tensor else type(value).__qualname__
+        # The base class's descriptors, called directly: a subclass's overrides cannot lie.
         info = {
-            "requires_grad": bool(torch.Tensor.requires_grad.__get__(value)),
-            "has_grad_fn": torch.Tensor.grad_fn.__get__(value) is not None,
+            "requires_grad": bool(torch.Tensor.requires_grad.__get__(value)),  # type: ignore[attr-defined]
+            "has_grad_fn": torch.Tensor.grad_fn.__get__(value) is not None,  # type: ignore[union-attr]
         }
         plain = torch.Tensor.as_subclass(torch.Tensor.detach(value), torch.Tensor)
         if plain.is_sparse or plain.layout != torch.strided:
@@ -205,14 +206,17 @@ class _Decoder:
 
     def tensor(self, node: dict) -> torch.Tensor:
         index = node.get("__tensor__")
-        _expect(type(index) is int and 0 <= index < len(self.blobs), "bad tensor index")
+        if type(index) is not int or not 0 <= index < len(self.blobs):
+            raise WireError("bad tensor index")
         _expect(index not in self.used, "tensor blob used twice")
         self.used.add(index)
         dtype_name = node.get("dtype")
         dtype = DTYPES.get(dtype_name) if type(dtype_name) is str else None
-        _expect(dtype is not None, "unknown dtype")
+        if dtype is None:
+            raise WireError("unknown dtype")
         shape = node.get("shape")
-        _expect(type(shape) is list and len(shape) <= 16, "bad shape")
+        if type(shape) is not list or len(shape) > 16:
+            raise WireError("bad shape")
         _expect(all(type(n) is int and 0 <= n for n in shape), "bad shape")
         # An empty tensor's other sizes are unchecked by its blob: torch needs them in int64.
         _expect(math.prod(max(n, 1) for n in shape) < 2**63, "bad shape")
