@@ -266,20 +266,26 @@ class StubsOutOfDate(click.ClickException):
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing: list the files that are missing or out of date, and exit 1 if there are any.")
 def stubs(out_dir: str, plugins: tuple[str, ...], check_only: bool) -> None:
-    """Write into OUT_DIR (created if missing) the student stub of every exercise of every
-    loaded pack, and the lesson notebook (lesson.ipynb). Files that differ are overwritten."""
+    """Write into OUT_DIR (created if missing) the student stub of every exercise, and the
+    lesson notebook (lesson.ipynb): of the packs named with --plugin, or else of every
+    installed pack. Files that differ are overwritten."""
+    import shlex
     from pathlib import Path
 
     from grader.stubs import write_stubs
 
-    exercises = list(_plugins(plugins)[1].values())
+    registry = _plugins(plugins)[0]
+    named = _with_group_plugins(plugins)
+    packs = registry.named if named else registry.packs
+    exercises = [exercise for pack in packs for exercise in pack.exercises]
     if not exercises:
         raise NothingGraded("no exercises to write stubs for: no pack is loaded.")
+    command = " ".join(["grade", *(f"-p {shlex.quote(name)}" for name in named), shlex.quote(out_dir.rstrip("/") + "/")])
     directory = Path(out_dir)
     try:
         if not check_only:
             directory.mkdir(parents=True, exist_ok=True)
-        changed = write_stubs(exercises, directory, check_only=check_only)
+        changed = write_stubs(exercises, directory, check_only=check_only, command=command)
     except OSError as error:
         where = error.filename or out_dir
         raise NothingGraded(f"{where}: cannot write ({error.strerror or error}).") from None

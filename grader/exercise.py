@@ -285,6 +285,8 @@ def mistakes_in(directory: str | Path) -> tuple[Mistake, ...]:
     ``CAUGHT_BY = ["check_name", ...]`` names the checks that must fail on it, and
     ``HINT = "words"`` what the hint given for it must say.
     """
+    if not Path(directory).is_dir():
+        raise ValueError(f"the catalogue of known-wrong solutions {directory} is not a folder")
     mistakes = []
     for path in sorted(Path(directory).glob("*.py")):
         source = path.read_text(encoding="utf-8")

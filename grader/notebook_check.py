@@ -17,7 +17,7 @@ import random
 import socket
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 
@@ -33,8 +33,8 @@ NOTEBOOK_MODULE = "notebook"
 
 
 @lru_cache(maxsize=1)
-def _registry() -> Registry:
-    return load_registry()
+def _registry(plugins: tuple[str, ...]) -> Registry:
+    return load_registry(plugins)
 
 
 class KernelFork:
@@ -125,17 +125,24 @@ def _run_public_checks(name: str, target: Callable, exercise: Exercise, registry
                                      public_only=True, function=name)
 
 
-def check(function: Callable | str, implementation: Callable | None = None, *, timeout: float = 5.0) -> CheckReport:
+def check(
+    function: Callable | str,
+    implementation: Callable | None = None,
+    *,
+    timeout: float = 5.0,
+    plugins: Sequence[str] = (),
+) -> CheckReport:
     """Run the public checks of the exercise function ``function`` on the object given.
 
     ``check(softmax)`` finds the exercise by the function's name; ``check("softmax", fn)``
-    checks ``fn`` under that name.
+    checks ``fn`` under that name. ``plugins`` loads packs that are not installed, as
+    ``grade --plugin`` does (a module name or a path to the pack's file).
     """
     name = function if isinstance(function, str) else getattr(function, "__name__", "")
     target = implementation if implementation is not None else function
     if not callable(target):
         raise TypeError(f"check() needs the function itself (or a name and the function), not {target!r}")
-    registry = _registry()
+    registry = _registry(tuple(plugins))
     owner = next((e for e in registry.exercises.values() if name in e.function_names), None)
     if owner is None:
         known = ", ".join(n for e in registry.exercises.values() for n in e.function_names)

@@ -183,9 +183,15 @@ def _shown(filename: str) -> str:
 
 def get_plugin_manager(modules: Iterable[str] = ()) -> pluggy.PluginManager:
     """A plugin manager holding every installed pack plus the modules named in ``modules``."""
+    return _plugin_manager(modules)[0]
+
+
+def _plugin_manager(modules: Iterable[str]) -> tuple[pluggy.PluginManager, list[str]]:
+    """The plugin manager, and the names under which the named ``modules`` are registered."""
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    named = []
     for name in modules:
         module = import_plugin(name)
         if not pm.is_registered(module):
@@ -193,22 +199,36 @@ def get_plugin_manager(modules: Iterable[str] = ()) -> pluggy.PluginManager:
                 pm.register(module, name=name)
             except (ValueError, pluggy.PluginValidationError) as error:
                 raise PluginError(f"cannot register plugin {name}: {_one_line(error)}") from None
-    return pm
+        named.append(pm.get_name(module) or name)
+    return pm, named
 
 
 def collect_packs(pm: pluggy.PluginManager) -> list[Pack]:
-    """Every registered plugin's pack, in registration order; checks ids and names are unique."""
-    packs: list[Pack] = []
+    """Every registered plugin's pack, in course order (see :func:`_contributions`)."""
+    return [pack for _plugin, pack in _contributions(pm)]
+
+
+def _contributions(pm: pluggy.PluginManager) -> list[tuple[str, Pack]]:
+    """``(plugin name, pack)`` for every plugin, checked, in course order.
+
+    Packs are ordered by their first exercise's file name (``01_sine.py`` … ``09_rms.py``),
+    then by name: the same order on every machine, whatever order entry points are found in.
+    Exercise ids and function names must be unique across packs.
+    """
+    contributed: list[tuple[str, Pack]] = []
+    for implementation in pm.hook.soundlab_pack.get_hookimpls():
+        plugin = implementation.plugin_name
+        try:
+            pack = implementation.function()
+        except Exception as error:  # a pack whose declaration fails (a bad Exercise, say)
+            raise PluginError(f"the pack of plugin {plugin} could not be loaded: {_one_line(error)}") from None
+        if not isinstance(pack, Pack):
+            raise PluginError(f"plugin {plugin}'s soundlab_pack returned {pack!r}, which is not a grader.pack.Pack")
+        contributed.append((plugin, pack))
+    contributed.sort(key=lambda item: (min((e.filename for e in item[1].exercises), default=""), item[1].name))
     exercise_ids: set[str] = set()
     owners: dict[str, str] = {}
-    # pluggy calls the most recently registered plugin first; reverse for registration order.
-    try:
-        contributed = list(reversed(pm.hook.soundlab_pack()))
-    except Exception as error:  # a pack whose declaration fails (a bad Exercise, say)
-        raise PluginError(f"a pack could not be loaded: {type(error).__name__}: {error}") from None
-    for pack in contributed:
-        if not isinstance(pack, Pack):
-            raise PluginError(f"a plugin's soundlab_pack returned {pack!r}, which is not a grader.pack.Pack")
+    for _plugin, pack in contributed:
         for exercise in pack.exercises:
             if exercise.id in exercise_ids:
                 raise PluginError(f"two packs contribute an exercise with id {exercise.id!r}")
@@ -219,8 +239,7 @@ def collect_packs(pm: pluggy.PluginManager) -> list[Pack]:
                         f"exercises {owners[name]!r} and {exercise.id!r} both ask for a function named {name!r}"
                     )
                 owners[name] = exercise.id
-        packs.append(pack)
-    return packs
+    return contributed
 
 
 def collect_exercises(pm: pluggy.PluginManager) -> dict[str, Exercise]:
@@ -261,10 +280,15 @@ class Registry:
     packs: tuple[Pack, ...]
     exercises: dict[str, Exercise]
     policy: SandboxPolicy
+    # The packs of the plugins named for this run (``--plugin``), in course order.
+    named: tuple[Pack, ...] = ()
 
 
 def load_registry(modules: Iterable[str] = ()) -> Registry:
     """Load every installed pack and those of ``modules``; raises :class:`PluginError`."""
-    packs = collect_packs(get_plugin_manager(modules))
+    pm, named = _plugin_manager(modules)
+    contributed = _contributions(pm)
+    packs = [pack for _plugin, pack in contributed]
     exercises = {exercise.id: exercise for pack in packs for exercise in pack.exercises}
-    return Registry(tuple(packs), exercises, sandbox_policy(packs, plugin_paths()))
+    chosen = tuple(pack for plugin, pack in contributed if plugin in named)
+    return Registry(tuple(packs), exercises, sandbox_policy(packs, plugin_paths()), chosen)

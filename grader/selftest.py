@@ -82,7 +82,7 @@ def _reference_row(grader: Grader, directory: Path, exercise: Exercise, all_exer
         problems.append(f"could not be loaded: {result.error}")
     elif not graded:
         problems.append("was not graded")
-    if lost:
+    if lost and not result.error:
         failed = [c for e in graded for c in e.checks if not c.passed]
         problems.append("lost points on " + "; ".join(f"{c.name} ({c.message})" for c in failed))
     if hints:

@@ -27,6 +27,7 @@ import torch
 from grader.arguments import OMITTED, arrange, renamed_note
 from grader.exercise import PROJECT, CheckFailure, Exercise, Forbidden, forbidden_calls
 from grader.sandbox import wire
+from grader.sandbox.construction import construction_of
 from grader.sandbox.gradients import weighted_gradients
 from grader.sandbox.student_process import StudentProcess, StudentProcessError
 
@@ -187,6 +188,7 @@ class StudentSolution(Solution):
             raise CheckFailure(f"{function} is not defined in your submission.")
         spec_signature = inspect.signature(self.specs[function])
         named_args = [(name, bound.arguments.get(name, OMITTED)) for name in spec_signature.parameters]
+        _only_given_models(function, [value for _name, value in named_args])
         positional, keywords = arrange(spec_signature, self.functions[function].params, named_args)
         shown = describe_call(function, positional, keywords)
         if function in self.broken:
@@ -232,6 +234,16 @@ class StudentSolution(Solution):
             instance=document.get("instance"),
             tensor_info=reply.message.info,
         )
+
+
+def _only_given_models(function: str, values: Sequence[Any]) -> None:
+    """Refuse (as a bug in the check) a model the student process could not rebuild."""
+    for value in values:
+        if isinstance(value, torch.nn.Module) and construction_of(value) is None:
+            raise TypeError(
+                f"a check passed a {type(value).__qualname__} to {function}; only models of classes a pack "
+                "gives students (the torch.nn.Module classes of its given modules) can be passed"
+            )
 
 
 def _refused(rules: Sequence[Forbidden], error: Any) -> Forbidden | None:

@@ -9,20 +9,40 @@ reports files that are out of date (exit status 1).
 from __future__ import annotations
 
 import inspect
-import sys
+import re
 import textwrap
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from grader.exercise import Exercise
 
 
 def _annotation(annotation: Any) -> str:
+    """An annotation as stub text: as written (a string, under ``from __future__ import
+    annotations``), or else spelt out with its module (``torch.nn.modules.module.Module``),
+    which the stub's ``import torch`` resolves."""
     if isinstance(annotation, str):
         return annotation
-    if isinstance(annotation, type):
-        return annotation.__qualname__
-    return repr(annotation).replace("typing.", "")
+    return inspect.formatannotation(annotation).replace("typing.", "")
+
+
+def _imports_for_annotations(functions: Sequence[Callable], header: str) -> str:
+    """``import torch`` (say) for the modules that annotations spelt out with their module
+    need, when ``header`` does not import them already."""
+    needed: set[str] = set()
+    for function in functions:
+        target = getattr(function, "stub_class", None) or function
+        members = [m for m in vars(target).values() if inspect.isfunction(m)] if inspect.isclass(target) else [target]
+        for member in members:
+            signature = inspect.signature(member)
+            annotations = [p.annotation for p in signature.parameters.values()] + [signature.return_annotation]
+            for annotation in annotations:
+                if annotation is inspect.Parameter.empty or isinstance(annotation, str):
+                    continue
+                text = inspect.formatannotation(annotation)
+                needed.update(m.group(1) for m in re.finditer(r"(?<![\w.])([A-Za-z_]\w*)\.", text))
+    imported = set(re.findall(r"^import (\w+)", header, re.MULTILINE))
+    return "".join(f"import {name}\n" for name in sorted(needed - imported - {"typing", "builtins"}))
 
 
 def render_signature(function: Callable, *, skip_self: bool = False) -> str:
@@ -68,16 +88,17 @@ def _render_class(cls: type) -> str:
     return text
 
 
-def render_stub(exercise: Exercise) -> str:
-    """The complete text of an exercise's student stub."""
+def render_stub(exercise: Exercise, *, command: str = "grade exercises/") -> str:
+    """The complete text of an exercise's student stub; ``command`` grades it with its name added."""
     parts = [
         f'"""Exercise {exercise.filename.split("_")[0]}: {exercise.title}.\n\n'
         f"Fill in the function{'s' if len(exercise.functions) > 1 else ''} below, then run:\n\n"
-        f"    grade exercises/{exercise.filename}\n"
+        f"    {command}{exercise.filename}\n"
         '"""\n',
     ]
-    if exercise.stub_header:
-        parts.append(exercise.stub_header.rstrip("\n") + "\n")
+    header = _imports_for_annotations(exercise.functions, exercise.stub_header) + exercise.stub_header
+    if header:
+        parts.append(header.rstrip("\n") + "\n")
     for function in exercise.functions:
         parts.append("\n\n" + _render_spec(function))
     return "".join(parts)
@@ -159,7 +180,8 @@ def render_reference_submission(exercise: Exercise, exercises: list[Exercise] | 
     modules = [e.reference for e in (exercises or [exercise])]
     if exercise.reference not in modules:
         modules.append(exercise.reference)
-    lines = [exercise.stub_header, "import sys as _sys", "import types as _types", ""]
+    header = _imports_for_annotations(exercise.functions, exercise.stub_header) + exercise.stub_header
+    lines = [header, "import sys as _sys", "import types as _types", ""]
     lines += [
         "def _load_reference(name, source):",
         "    parts = name.split('.')",
@@ -183,14 +205,19 @@ def render_reference_submission(exercise: Exercise, exercises: list[Exercise] | 
     return "\n".join(lines)
 
 
-def write_stubs(exercises: list[Exercise], directory: Path, *, check_only: bool = False) -> list[Path]:
-    """Write each exercise's stub into ``directory``; returns the files that changed (or would)."""
+def write_stubs(
+    exercises: list[Exercise], directory: Path, *, check_only: bool = False, command: str = "grade exercises/"
+) -> list[Path]:
+    """Write each exercise's stub into ``directory``; returns the files that changed (or would).
+
+    ``command`` is what each stub tells students to run, the stub's file name added to it.
+    """
     import nbformat
 
     changed = []
     for exercise in exercises:
         path = directory / exercise.filename
-        if _write_if_changed(path, render_stub(exercise), check_only):
+        if _write_if_changed(path, render_stub(exercise, command=command), check_only):
             changed.append(path)
     notebook = directory / LESSON_NOTEBOOK
     if _write_if_changed(notebook, nbformat.writes(render_lesson_notebook(exercises)) + "\n", check_only):

@@ -158,13 +158,19 @@ def test_help_and_version_still_work(tmp_path, args):
     assert run.stdout.strip()
 
 
-def test_stubs_writes_every_stub_and_the_lesson_notebook(tmp_path):
+def test_stubs_of_a_named_pack_writes_its_stubs_and_the_lesson_notebook(tmp_path):
     write_pack_file(tmp_path)
     run = grade("stubs", "out/stubs", "-p", "tidy_pack.py", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     out = tmp_path / "out" / "stubs"
     assert "def tidy(x):" in (out / "10_tidy.py").read_text()
-    assert (out / "03_softmax.py").is_file()  # the built-in lesson is a loaded pack too
+    assert not (out / "03_softmax.py").exists()  # only the named pack's exercises
+
+
+def test_stubs_without_a_named_pack_writes_every_installed_exercise(tmp_path):
+    run = grade("stubs", "out", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "out" / "03_softmax.py").is_file() and (tmp_path / "out" / "08_training.py").is_file()
     notebook = json.loads((out / "lesson.ipynb").read_text())
     assert any("check(tidy)" in "".join(cell["source"]) for cell in notebook["cells"])
 

@@ -128,3 +128,84 @@ def test_a_given_module_inside_a_hidden_module_is_refused(tmp_path):
     run = _grade("-p", "nested_pack", "list", cwd=tmp_path)
     assert run.returncode == 2
     assert "lies in nested_pack" in run.stderr and "Traceback" not in run.stderr
+
+
+MODEL_PACK = '''
+import torch
+
+import model_pack_given
+import model_pack_reference
+from grader.authoring import CheckFailure, Exercise, Pack, check, exercise_function, hookimpl
+
+
+@exercise_function
+def mode_of(model: torch.nn.Module) -> bool:
+    """Return whether model is in training mode."""
+
+
+@check(mode_of, points=5, public=True)
+def sees_an_evaluating_model(student, reference):
+    """A model in eval mode arrives in eval mode."""
+    model = model_pack_given.Doubler(3).eval()
+    if student.mode_of(model) is not False:
+        raise CheckFailure("the model arrived in training mode")
+
+
+@check(mode_of, points=5)
+def sees_a_library_model(student, reference):
+    """A torch.nn.Linear cannot cross: the check is wrong, not the student."""
+    student.mode_of(torch.nn.Linear(2, 2))
+
+
+@hookimpl
+def soundlab_pack():
+    exercise = Exercise(id="mode", title="mode", filename="11_mode.py", functions=(mode_of,),
+                        reference=model_pack_reference)
+    return Pack(name="model", exercises=[exercise], gives=(model_pack_given,))
+'''
+
+
+def _model_pack(folder):
+    (folder / "model_pack.py").write_text(MODEL_PACK)
+    (folder / "model_pack_given.py").write_text(
+        "import torch\n\nclass Doubler(torch.nn.Module):\n    def __init__(self, n):\n        super().__init__()\n"
+        "        self.layer = torch.nn.Linear(n, n)\n")
+    (folder / "model_pack_reference.py").write_text(
+        "from grader.authoring import hookimpl\n\n@hookimpl\ndef mode_of(model):\n    return model.training\n")
+    return folder / "model_pack.py"
+
+
+def test_a_given_model_crosses_in_its_training_mode(tmp_path):
+    pack = _model_pack(tmp_path)
+    (tmp_path / "11_mode.py").write_text("def mode_of(model):\n    return model.training\n")
+    run = _grade("-p", str(pack), "11_mode.py", "--format", "json", cwd=tmp_path)
+    checks = json.loads(run.stdout)["submissions"][0]["exercises"][0]["checks"]
+    assert checks[0]["passed"], checks[0]["message"]
+
+
+def test_a_model_no_pack_gives_is_a_bug_in_the_check_that_selftest_names(tmp_path):
+    pack = _model_pack(tmp_path)
+    run = _grade("-p", str(pack), "selftest", "-e", "mode", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "only models of classes a pack gives students" in run.stdout
+
+
+def test_stubs_of_a_named_pack_hold_only_its_exercises_and_import_as_written(tmp_path):
+    pack = _model_pack(tmp_path)
+    run = _grade("stubs", "handout", "-p", str(pack), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in (tmp_path / "handout").iterdir()) == ["11_mode.py", "lesson.ipynb"]
+    stub = (tmp_path / "handout" / "11_mode.py").read_text()
+    assert f"grade -p {pack} handout/11_mode.py" in stub
+    graded = _grade("-p", str(pack), "handout/11_mode.py", "--format", "json", cwd=tmp_path)
+    messages = [c["message"] for c in json.loads(graded.stdout)["submissions"][0]["exercises"][0]["checks"]]
+    assert "mode_of is not implemented yet" in messages[0], messages  # the second check is the pack's bug
+
+
+def test_a_catalogue_folder_that_does_not_exist_is_an_error(tmp_path):
+    import pytest
+
+    from grader.exercise import mistakes_in
+
+    with pytest.raises(ValueError, match="is not a folder"):
+        mistakes_in(tmp_path / "typo")

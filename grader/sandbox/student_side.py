@@ -76,6 +76,7 @@ def materialize(snapshot: wire.ModuleSnapshot) -> torch.nn.Module:
     args, kwargs = snapshot.init
     model = cls(*_prepare_arguments(args), **kwargs)
     model.load_state_dict(snapshot.state)
+    model.train(snapshot.training)
     return model
 
 

@@ -78,6 +78,7 @@ class ModuleSnapshot:
     state: dict[str, torch.Tensor] = field(default_factory=dict)
     origin: str = ""
     init: tuple[list, dict] | None = None
+    training: bool = True
 
 
 def clean_text(value: object, limit: int = MAX_TEXT) -> str:
@@ -131,7 +132,8 @@ class _Encoder:
             str(name): type(child).__qualname__
             for name, child in torch.nn.Module.named_children(value)
         }
-        node = {"__module__": type(value).__qualname__, "children": children, "state": state}
+        node = {"__module__": type(value).__qualname__, "children": children, "state": state,
+                "training": bool(value.training)}
         construction = construction_of(value)
         if construction is not None:
             origin, args, kwargs = construction
@@ -264,7 +266,7 @@ class _Decoder:
             state = node.get("state")
             children = node.get("children")
             _expect(type(state) is dict and type(children) is dict, "bad module")
-            snapshot = ModuleSnapshot(type_name=clean_text(node["__module__"], 80))
+            snapshot = ModuleSnapshot(type_name=clean_text(node["__module__"], 80), training=node.get("training") is not False)
             for name, child in children.items():
                 snapshot.children[clean_text(name, 80)] = clean_text(child, 80)
             for name, tensor in state.items():
