@@ -165,14 +165,14 @@ def test_stubs_of_a_named_pack_writes_its_stubs_and_the_lesson_notebook(tmp_path
     out = tmp_path / "out" / "stubs"
     assert "def tidy(x):" in (out / "10_tidy.py").read_text()
     assert not (out / "03_softmax.py").exists()  # only the named pack's exercises
+    notebook = json.loads((out / "lesson.ipynb").read_text())
+    assert any("check(tidy)" in "".join(cell["source"]) for cell in notebook["cells"])
 
 
 def test_stubs_without_a_named_pack_writes_every_installed_exercise(tmp_path):
     run = grade("stubs", "out", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "out" / "03_softmax.py").is_file() and (tmp_path / "out" / "08_training.py").is_file()
-    notebook = json.loads((out / "lesson.ipynb").read_text())
-    assert any("check(tidy)" in "".join(cell["source"]) for cell in notebook["cells"])
 
 
 def test_stubs_check_writes_nothing_and_exits_1_listing_what_is_out_of_date(tmp_path):
