@@ -72,8 +72,10 @@ def main() -> None:
     print(f"floor (import torch, torchaudio): {floor:.3f} s (median of {args.runs})")
     print(f"grade of a correct submission:  {graded:.3f} s (median of {args.runs})")
     print(f"ratio:                          {graded / floor:.2f} (target <= 1.2)")
-    print(f"floor without interpreter teardown: {floor_no_teardown:.3f} s; "
-          f"ratio against it: {graded / floor_no_teardown:.2f}")
+    print(
+        f"floor without interpreter teardown: {floor_no_teardown:.3f} s; "
+        f"ratio against it: {graded / floor_no_teardown:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ of ``{"name": str, "kind": inspect.Parameter kind name, "has_default": bool}``.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 class _Omitted:
@@ -89,4 +90,3 @@ def renamed_note(function: str, spec: inspect.Signature, params: Sequence[dict] 
         f"Note: your {function} takes ({', '.join(got)}) where the exercise names the "
         f"parameters ({', '.join(expected)}); the grader passed them by position."
     )
-

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-
 from typing import Any
 
 import click
@@ -121,21 +120,56 @@ def _plugins(modules: tuple[str, ...]):
 
 @cli.command("run")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json (on stdout) for autograding hosts.")
-@click.option("--exercise", "-e", "only", multiple=True, metavar="ID",
-              help="Grade only this exercise, and grade it even where a submission lacks it "
-                   "(repeatable); see `grade list`.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
-              help="Seconds each call of a student function may take.")
-@click.option("--memory-limit", type=click.IntRange(min=64), default=4096, show_default=True, metavar="MB",
-              help="Memory a student process may allocate beyond what torch itself uses.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json (on stdout) for autograding hosts.",
+)
+@click.option(
+    "--exercise",
+    "-e",
+    "only",
+    multiple=True,
+    metavar="ID",
+    help="Grade only this exercise, and grade it even where a submission lacks it (repeatable); see `grade list`.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Seconds each call of a student function may take.",
+)
+@click.option(
+    "--memory-limit",
+    type=click.IntRange(min=64),
+    default=4096,
+    show_default=True,
+    metavar="MB",
+    help="Memory a student process may allocate beyond what torch itself uses.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="List every check, not only the failed ones.")
-@click.option("--annotate", "annotate_path", type=click.Path(dir_okay=False, writable=True), metavar="OUT.ipynb",
-              help="With one notebook PATH: write a copy with a feedback cell after each graded function.")
+@click.option(
+    "--annotate",
+    "annotate_path",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="OUT.ipynb",
+    help="With one notebook PATH: write a copy with a feedback cell after each graded function.",
+)
 @_plugin_option
-def run(paths: tuple[str, ...], output_format: str, only: tuple[str, ...], timeout: float,
-        memory_limit: int, verbose: bool, annotate_path: str | None, plugins: tuple[str, ...]) -> None:
+def run(
+    paths: tuple[str, ...],
+    output_format: str,
+    only: tuple[str, ...],
+    timeout: float,
+    memory_limit: int,
+    verbose: bool,
+    annotate_path: str | None,
+    plugins: tuple[str, ...],
+) -> None:
     """Grade each PATH (a .py file, a notebook, or a directory of them) as one submission."""
     submissions: list[Submission] = []
     unreadable: dict[str, str] = {}
@@ -205,13 +239,22 @@ def _in_path_order(paths: tuple[str, ...], graded: list, unreadable: dict[str, s
     return [by_path.get(p) or SubmissionResult(path=p, error=unreadable[p]) for p in paths]
 
 
-def _grade(exercises: list, submissions: list[Submission], zygote: Any, timeout: float, memory_limit: int,
-           registry: Any, *, required: bool = False):
+def _grade(
+    exercises: list,
+    submissions: list[Submission],
+    zygote: Any,
+    timeout: float,
+    memory_limit: int,
+    registry: Any,
+    *,
+    required: bool = False,
+):
     from grader.grading import Grader
     from grader.results import Report
 
-    grader = Grader(exercises, zygote, policy=registry.policy, timeout=timeout, memory_mb=memory_limit,
-                    required=required)
+    grader = Grader(
+        exercises, zygote, policy=registry.policy, timeout=timeout, memory_mb=memory_limit, required=required
+    )
     return Report([grader.grade(submission) for submission in submissions])
 
 
@@ -245,12 +288,16 @@ def selftest(only: tuple[str, ...], plugins: tuple[str, ...]) -> None:
             failures += not row.ok
             mark = click.style("ok  ", fg="green") if row.ok else click.style("FAIL", fg="red", bold=True)
             hint = row.hint if len(row.hint) <= 30 else row.hint[:29] + "…"
-            click.echo(f"{row.exercise:<10} {row.solution[:26]:<26} {row.points_lost:>4g}  {mark}  {hint}", color=_colour())
+            click.echo(
+                f"{row.exercise:<10} {row.solution[:26]:<26} {row.points_lost:>4g}  {mark}  {hint}", color=_colour()
+            )
             if row.problem:
                 click.echo(f"{'':<10} {click.style(row.problem, fg='red')}", color=_colour())
     finally:
         zygote.close()
-    click.echo(f"{failures} expectation{'s' if failures != 1 else ''} failed." if failures else "Every expectation holds.")
+    click.echo(
+        f"{failures} expectation{'s' if failures != 1 else ''} failed." if failures else "Every expectation holds."
+    )
     sys.exit(1 if failures else 0)
 
 
@@ -263,8 +310,12 @@ class StubsOutOfDate(click.ClickException):
 @cli.command("stubs")
 @click.argument("out_dir", metavar="OUT_DIR", type=click.Path(file_okay=False))
 @_plugin_option
-@click.option("--check", "check_only", is_flag=True,
-              help="Write nothing: list the files that are missing or out of date, and exit 1 if there are any.")
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing: list the files that are missing or out of date, and exit 1 if there are any.",
+)
 def stubs(out_dir: str, plugins: tuple[str, ...], check_only: bool) -> None:
     """Write into OUT_DIR (created if missing) the student stub of every exercise, and the
     lesson notebook (lesson.ipynb): of the packs named with --plugin, or else of every
@@ -280,7 +331,9 @@ def stubs(out_dir: str, plugins: tuple[str, ...], check_only: bool) -> None:
     exercises = [exercise for pack in packs for exercise in pack.exercises]
     if not exercises:
         raise NothingGraded("no exercises to write stubs for: no pack is loaded.")
-    command = " ".join(["grade", *(f"-p {shlex.quote(name)}" for name in named), shlex.quote(out_dir.rstrip("/") + "/")])
+    command = " ".join(
+        ["grade", *(f"-p {shlex.quote(name)}" for name in named), shlex.quote(out_dir.rstrip("/") + "/")]
+    )
     directory = Path(out_dir)
     try:
         if not check_only:
@@ -292,16 +345,24 @@ def stubs(out_dir: str, plugins: tuple[str, ...], check_only: bool) -> None:
     for path in changed:
         click.echo(f"{'out of date' if check_only else 'wrote'}: {path}")
     if check_only and changed:
-        raise StubsOutOfDate(f"{len(changed)} file{'s' if len(changed) != 1 else ''} out of date in {out_dir}; "
-                             f"run without --check to rewrite {'them' if len(changed) != 1 else 'it'}.")
+        raise StubsOutOfDate(
+            f"{len(changed)} file{'s' if len(changed) != 1 else ''} out of date in {out_dir}; "
+            f"run without --check to rewrite {'them' if len(changed) != 1 else 'it'}."
+        )
     if not changed:
         click.echo(f"{out_dir}: up to date.")
 
 
 @cli.command("new-pack")
 @click.argument("name")
-@click.option("--into", "parent", type=click.Path(file_okay=False), default=".", show_default=True,
-              help="Folder in which to create the pack's folder NAME/.")
+@click.option(
+    "--into",
+    "parent",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Folder in which to create the pack's folder NAME/.",
+)
 def new_pack(name: str, parent: str) -> None:
     """Write a working minimal exercise pack to NAME/: a spec, its reference, two checks (one
     with a hint), a catalogued mistake and a test. Its `grade selftest` passes as written."""
@@ -318,8 +379,9 @@ def new_pack(name: str, parent: str) -> None:
     for path in written:
         click.echo(f"wrote {path}")
     pack = Path(parent) / name / f"{name}.py"
-    click.echo(f"\nCheck it:  grade -p {pack} selftest\nStubs:     grade stubs -p {pack} OUT/\n"
-               "Guide:     docs/authoring.md")
+    click.echo(
+        f"\nCheck it:  grade -p {pack} selftest\nStubs:     grade stubs -p {pack} OUT/\nGuide:     docs/authoring.md"
+    )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Callable, TypeVar, Union
+from collections.abc import Callable
+from typing import Any, TypeVar, Union
 
 import torch
 
@@ -220,7 +221,8 @@ def expect_tuple(got: Any, length: int, *, what: str) -> tuple:
 def no_gradient_message(got: Any, expected: torch.Tensor, *, what: str, wrt: str, rtol: float, atol: float) -> str:
     """Say that no gradient flows back, and whether the values themselves were right."""
     right_values = (
-        isinstance(got, torch.Tensor) and got.shape == expected.shape
+        isinstance(got, torch.Tensor)
+        and got.shape == expected.shape
         and bool(torch.isclose(got.detach().double(), expected.detach().double(), rtol=rtol, atol=atol).all())
     )
     if right_values:

@@ -17,9 +17,10 @@ import ast
 import inspect
 import itertools
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pluggy
 
@@ -167,7 +168,9 @@ def check(spec: Callable, *, points: float, public: bool = False) -> Callable[[C
     student's own ``check()``.
     """
     if not callable(spec) or not hasattr(spec, f"{PROJECT}_spec"):
-        raise TypeError(f"@check needs the exercise function it checks (declared with @exercise_function), not {spec!r}")
+        raise TypeError(
+            f"@check needs the exercise function it checks (declared with @exercise_function), not {spec!r}"
+        )
 
     def register(run: Callable[[Any, Any], None]) -> Check:
         doc = inspect.getdoc(run) or run.__name__.replace("_", " ")
@@ -229,11 +232,15 @@ class Exercise:
         if abs(total - self.max_score) > 1e-9:
             raise ValueError(f"{where}: its checks are worth {total:g} points, not {self.max_score:g}")
         if not isinstance(self.reference, types.ModuleType):
-            raise ValueError(f"{where}: reference must be the module holding the reference solution, not {self.reference!r}")
+            raise ValueError(
+                f"{where}: reference must be the module holding the reference solution, not {self.reference!r}"
+            )
         for name in self.function_names:
             implementation = getattr(self.reference, name, None)
             if not callable(implementation) or not hasattr(implementation, f"{PROJECT}_impl"):
-                raise ValueError(f"{where}: the reference module {self.reference.__name__} has no @hookimpl function {name!r}")
+                raise ValueError(
+                    f"{where}: the reference module {self.reference.__name__} has no @hookimpl function {name!r}"
+                )
         check_names = {c.name for c in checks}
         for mistake in self.mistakes:
             unknown = set(mistake.caught_by) - check_names

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
-
 from typing import Protocol
 
 import torch
@@ -19,6 +18,7 @@ from grader.sandbox.policy import SandboxPolicy
 from grader.sandbox.student_process import Reply, Spawner, StudentProcess, StudentProcessError
 from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, student_error_message
 from grader.submission import SourceFile, Submission
+
 
 class ConfigurableSpawner(Spawner, Protocol):
     """Where student processes come from (the warm parent, or the kernel for ``check()``)."""
@@ -108,7 +108,8 @@ class Grader:
         loaded = LoadedSubmission()
         # For `import helpers` between files of a directory, without reading the directory.
         siblings = {
-            Path(f.path).stem: [f.path, f.source] for f in submission.files
+            Path(f.path).stem: [f.path, f.source]
+            for f in submission.files
             if f.cells is None and f.problem is None and Path(f.path).stem.isidentifier()
         }
         for file in submission.files:
@@ -142,20 +143,27 @@ class Grader:
                 self._mark_unavailable(loaded, file, reason)
                 continue
             # Replayed if the process has to start again; a notebook's statements take their time.
-            process.remember(request, **({"progress_timeout": STATEMENT_SECONDS + 1.0} if file.cells is not None else {}))
+            process.remember(
+                request, **({"progress_timeout": STATEMENT_SECONDS + 1.0} if file.cells is not None else {})
+            )
             warnings = reply.document.get("warnings")
             if isinstance(warnings, list):
                 loaded.warnings.extend(wire.clean_text(w, 300) for w in warnings[:50] if isinstance(w, str))
             found = reply.document.get("functions")
-            for name, info in (found.items() if isinstance(found, dict) else []):
-                if name in self.spec_names and isinstance(info, dict) and self._prefer(file, loaded.functions.get(name), name):
+            for name, info in found.items() if isinstance(found, dict) else []:
+                if (
+                    name in self.spec_names
+                    and isinstance(info, dict)
+                    and self._prefer(file, loaded.functions.get(name), name)
+                ):
                     params = info.get("params")
                     valid = isinstance(params, list) and all(
                         isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("kind"), str)
                         for p in params
                     )
-                    loaded.functions[name] = FunctionInfo(name, file.path, params if valid else None, file.module,
-                                                          stub=name in file.stubs)
+                    loaded.functions[name] = FunctionInfo(
+                        name, file.path, params if valid else None, file.module, stub=name in file.stubs
+                    )
                     loaded.unavailable.pop(name, None)
             for cell in file.cells or []:
                 self._report_missing_definitions(cell, loaded)
@@ -163,7 +171,9 @@ class Grader:
 
     MAX_STUCK_STATEMENTS = 5
 
-    def _load_notebook(self, process: StudentProcess, file: SourceFile, request: dict, loaded: LoadedSubmission) -> Reply:
+    def _load_notebook(
+        self, process: StudentProcess, file: SourceFile, request: dict, loaded: LoadedSubmission
+    ) -> Reply:
         """Run a notebook's statements; one stuck past its limit (in a long C call, where the
         student process's own alarm cannot reach) is skipped and the notebook loaded again."""
         assert file.cells is not None
@@ -172,8 +182,13 @@ class Grader:
         skipped: set[tuple[int, int]] = set()
         for _attempt in range(self.MAX_STUCK_STATEMENTS + 1):
             request["cells"] = [
-                {"name": cell.name, "source": cell.source,
-                 "run": [st.index for st in cell.statements if st.kind != "skip" and (number, st.index) not in skipped]}
+                {
+                    "name": cell.name,
+                    "source": cell.source,
+                    "run": [
+                        st.index for st in cell.statements if st.kind != "skip" and (number, st.index) not in skipped
+                    ],
+                }
                 for number, cell in enumerate(runnable)
             ]
             request["statement_seconds"] = STATEMENT_SECONDS
@@ -254,7 +269,9 @@ class Grader:
             result.checks.append(outcome)
         return result
 
-    def _run_check(self, exercise: Exercise, check: Check, student: StudentSolution, loaded: LoadedSubmission) -> CheckResult:
+    def _run_check(
+        self, exercise: Exercise, check: Check, student: StudentSolution, loaded: LoadedSubmission
+    ) -> CheckResult:
         def failed(message: str, hint: str | None = None) -> CheckResult:
             return CheckResult(check.name, check.description, False, 0, check.points, message, hint)
 

@@ -11,7 +11,9 @@ def randn(*shape: int, seed: int, scale: float = 1.0, dtype: torch.dtype = torch
     return (torch.randn(*shape, generator=generator, dtype=torch.float64) * scale).to(dtype)
 
 
-def rand(*shape: int, seed: int, low: float = 0.0, high: float = 1.0, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def rand(
+    *shape: int, seed: int, low: float = 0.0, high: float = 1.0, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
     """Uniform values in ``[low, high)``, reproducible from ``seed``."""
     generator = torch.Generator().manual_seed(seed)
     return (low + (high - low) * torch.rand(*shape, generator=generator, dtype=torch.float64)).to(dtype)

@@ -47,7 +47,8 @@ def write_pack(name: str, parent: Path) -> list[Path]:
     for relative, template in _files(name).items():
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(name=name),
-                        encoding="utf-8")
+        path.write_text(
+            Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(name=name), encoding="utf-8"
+        )
         written.append(path)
     return written

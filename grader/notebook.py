@@ -189,11 +189,15 @@ def feedback_markdown(function: str, checks: list) -> str:
         if check.hint:
             lines.append(f"  *Hint:* {check.hint}")
     if passed:
-        lines.append(f"- ✓ {len(passed)} check{'s' if len(passed) != 1 else ''} passed ({sum(c.score for c in passed):g} points)")
+        lines.append(
+            f"- ✓ {len(passed)} check{'s' if len(passed) != 1 else ''} passed ({sum(c.score for c in passed):g} points)"
+        )
     return "\n".join(lines)
 
 
-def annotate(notebook: nbformat.NotebookNode, cells: list[NotebookCell], exercises: list, result: Any) -> nbformat.NotebookNode:
+def annotate(
+    notebook: nbformat.NotebookNode, cells: list[NotebookCell], exercises: list, result: Any
+) -> nbformat.NotebookNode:
     """A copy of ``notebook`` with a feedback cell after each graded function's cell."""
     from nbformat.v4 import new_markdown_cell
 

@@ -15,9 +15,9 @@ import html
 import os
 import random
 import socket
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Sequence
 
 import torch
 
@@ -27,7 +27,6 @@ from grader.results import ExerciseResult
 from grader.sandbox.lifetime import reap_child
 from grader.sandbox.policy import SandboxPolicy
 from grader.sandbox.zygote import become_student
-
 
 NOTEBOOK_MODULE = "notebook"
 
@@ -110,7 +109,9 @@ class CheckReport:
         )
 
 
-def _run_public_checks(name: str, target: Callable, exercise: Exercise, registry: Registry, timeout: float) -> ExerciseResult:
+def _run_public_checks(
+    name: str, target: Callable, exercise: Exercise, registry: Registry, timeout: float
+) -> ExerciseResult:
     from grader.grading import Grader, LoadedSubmission
     from grader.sandbox.student_process import StudentProcess
     from grader.sandbox.student_side import parameters_of
@@ -121,8 +122,9 @@ def _run_public_checks(name: str, target: Callable, exercise: Exercise, registry
     info = FunctionInfo(name, "<notebook>", parameters_of(target), NOTEBOOK_MODULE)
     with StudentProcess(spawner, timeout=timeout, memory_bytes=grader.memory_bytes) as process:
         student = StudentSolution([exercise], process, {name: info})
-        return grader.grade_exercise(exercise, student, LoadedSubmission(functions={name: info}),
-                                     public_only=True, function=name)
+        return grader.grade_exercise(
+            exercise, student, LoadedSubmission(functions={name: info}), public_only=True, function=name
+        )
 
 
 def check(

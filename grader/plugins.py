@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import importlib
 import importlib.util
 import os
 import sys
 import types
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import pluggy
 
@@ -62,7 +61,7 @@ def import_plugin(spec: str) -> types.ModuleType:
             raise PluginError(f"cannot import plugin module {spec!r}: {_summary(error)}") from None
         here = Path.cwd() / top
         if here.is_dir() and "." not in spec and not (here / "__init__.py").is_file():
-            raise PluginError(f"plugin {spec!r}: the folder {top} has no __init__.py, so it is not a package")
+            raise PluginError(f"plugin {spec!r}: the folder {top} has no __init__.py, so it is not a package") from None
         if not (here.with_name(f"{top}.py").is_file() or here.is_dir()):
             raise PluginError(
                 f"cannot import plugin module {spec!r}: no module named {top!r} is installed, "

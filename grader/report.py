@@ -18,8 +18,9 @@ def _points(value: float) -> str:
 
 
 def _wrap(text: str, indent: str, width: int = WIDTH) -> list[str]:
-    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent,
-                         break_on_hyphens=False) or [indent]
+    return textwrap.wrap(
+        text, width=width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+    ) or [indent]
 
 
 def _with_score(left: str, score: str, width: int = WIDTH) -> str:
@@ -74,7 +75,11 @@ def _render_exercise(exercise: ExerciseResult, verbose: bool) -> list[str]:
     if passed and not verbose:
         points = sum(c.score for c in passed)
         count = len(passed)
-        label = f"all {count} checks" if count == len(exercise.checks) else f"{count} other check{'s' if count != 1 else ''}"
+        label = (
+            f"all {count} checks"
+            if count == len(exercise.checks)
+            else f"{count} other check{'s' if count != 1 else ''}"
+        )
         lines.append(click.style(_with_score(f"    pass  {label}", f"{_points(points)} pts"), fg="green"))
         notes = [c.message for c in passed if c.message]
         for note in notes:
@@ -95,7 +100,9 @@ def _render_check(check: CheckResult) -> list[str]:
     lines = [_with_score(first, score, WIDTH + len(mark) - 4)]
     lines.extend(description[1:])
     if check.message:
-        lines.extend(click.style(line, dim=True) if check.passed else line for line in _wrap(check.message, CHECK_INDENT))
+        lines.extend(
+            click.style(line, dim=True) if check.passed else line for line in _wrap(check.message, CHECK_INDENT)
+        )
     if check.hint:
         lines.extend(click.style(line, fg="yellow") for line in _wrap(f"Hint: {check.hint}", CHECK_INDENT))
     return lines

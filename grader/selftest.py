@@ -8,9 +8,9 @@ the hint meant for it.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from grader.exercise import Exercise
 from grader.grading import GRADER_COULD_NOT, Grader

@@ -18,8 +18,9 @@ from __future__ import annotations
 import copy
 import inspect
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import pluggy
 import torch
@@ -140,7 +141,11 @@ class ReferenceSolution(Solution):
         if options.method is not None:
             instance = value
             value = getattr(instance, options.method)(*options.method_args)
-        grads = weighted_gradients(value, grad_inputs, options.cotangent) if grad_inputs and options.cotangent is not None else None
+        grads = (
+            weighted_gradients(value, grad_inputs, options.cotangent)
+            if grad_inputs and options.cotangent is not None
+            else None
+        )
         if isinstance(value, torch.Tensor):
             value = value.detach()
         return Outcome(value=value, args_after=list(arguments.values()), grads=grads, instance=instance)
@@ -171,7 +176,9 @@ class FunctionInfo:
 class StudentSolution(Solution):
     """A student's submission: its functions run in the student process."""
 
-    def __init__(self, exercises: Sequence[Exercise], process: StudentProcess, functions: dict[str, FunctionInfo]) -> None:
+    def __init__(
+        self, exercises: Sequence[Exercise], process: StudentProcess, functions: dict[str, FunctionInfo]
+    ) -> None:
         super().__init__(exercises)
         self.process = process
         self.functions = {name: info for name, info in functions.items() if name in self.specs}
@@ -225,8 +232,10 @@ class StudentSolution(Solution):
             raise CheckFailure(student_error_message(function, shown, reported))
         grads = document.get("grads")
         if options.grad_wrt and isinstance(document.get("grads_error"), str):
-            raise CheckFailure(f"Back-propagating through the result of {shown} failed: "
-                               f"{wire.clean_text(document['grads_error'], 300)}")
+            raise CheckFailure(
+                f"Back-propagating through the result of {shown} failed: "
+                f"{wire.clean_text(document['grads_error'], 300)}"
+            )
         return Outcome(
             value=document.get("value"),
             args_after=list(document.get("args_after") or []),

@@ -7,7 +7,11 @@ import ast
 
 def _is_stub_body(body: list[ast.stmt]) -> bool:
     statements = [n for n in body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
-    return len(statements) == 1 and isinstance(statements[0], ast.Raise) and "NotImplementedError" in ast.unparse(statements[0])
+    return (
+        len(statements) == 1
+        and isinstance(statements[0], ast.Raise)
+        and "NotImplementedError" in ast.unparse(statements[0])
+    )
 
 
 def stub_names(tree: ast.Module) -> frozenset[str]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import inspect
 import re
 import textwrap
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from grader.exercise import Exercise
 
@@ -80,9 +81,11 @@ def _render_function(function: Callable, indent: str = "", *, is_method: bool = 
 
 
 def _render_class(cls: type) -> str:
-    bases = ", ".join(f"{b.__module__.replace('torch.nn.modules.module', 'torch.nn')}.{b.__qualname__}" for b in cls.__bases__)
+    bases = ", ".join(
+        f"{b.__module__.replace('torch.nn.modules.module', 'torch.nn')}.{b.__qualname__}" for b in cls.__bases__
+    )
     text = f"class {cls.__name__}({bases}):\n" + _docstring(cls.__doc__, "    ")
-    for name, member in vars(cls).items():
+    for member in vars(cls).values():
         if inspect.isfunction(member):
             text += "\n" + _render_function(member, "    ", is_method=True)
     return text
@@ -137,10 +140,13 @@ def render_lesson_notebook(exercises: list[Exercise]) -> Any:
         for function in exercise.functions:
             cells.append(new_code_cell(_render_spec(function).rstrip()))
             cells.append(new_code_cell(f"check({function.__name__})"))
-    notebook = new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    })
+    notebook = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+    )
     for index, cell in enumerate(notebook.cells):
         cell.id = f"cell-{index}"  # stable ids, so that regenerating changes nothing
     nbformat.validate(notebook)

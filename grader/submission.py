@@ -69,7 +69,9 @@ def read_source(path: Path, shown: str) -> SourceFile:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         return SourceFile(
-            shown, module, directory=directory,
+            shown,
+            module,
+            directory=directory,
             problem=f"{shown}, line {line}: the file is not valid UTF-8 text (byte {data[error.start]:#04x}); save it as UTF-8.",
         )
     try:
@@ -93,8 +95,15 @@ def read_notebook_source(path: Path, shown: str) -> SourceFile:
     cells, warnings = read_cells(notebook, shown)
     names = frozenset(name for cell in cells for name in cell.defines)
     stubs = frozenset(name for cell in cells for name in cell.stubs)
-    return SourceFile(shown, _module_name(path), directory=str(path.resolve().parent), names=names,
-                      stubs=stubs, cells=cells, warnings=warnings)
+    return SourceFile(
+        shown,
+        _module_name(path),
+        directory=str(path.resolve().parent),
+        names=names,
+        stubs=stubs,
+        cells=cells,
+        warnings=warnings,
+    )
 
 
 def _read(path: Path, shown: str) -> SourceFile:

@@ -41,7 +41,9 @@ def PitchClassifier(n_mels: int, n_classes: int) -> torch.nn.Module:  # noqa: N8
 
 
 @hookimpl
-def train_classifier(model: torch.nn.Module, features: torch.Tensor, labels: torch.Tensor, n_steps: int, lr: float) -> list[float]:
+def train_classifier(
+    model: torch.nn.Module, features: torch.Tensor, labels: torch.Tensor, n_steps: int, lr: float
+) -> list[float]:
     return run_training(model, features, labels, n_steps, lr)
 
 
@@ -101,5 +103,3 @@ def run_training(
         layer.weight.copy_(weight[:, :-1])
         layer.bias.copy_(weight[:, -1])
     return losses.tolist()
-
-

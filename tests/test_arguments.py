@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import inspect
 
-import pytest
-
 from grader.arguments import OMITTED, arrange, renamed_note
 
 
@@ -32,12 +30,10 @@ def call(spec, student, **given):
 # The exercise's signatures (the specs).
 
 
-def softmax(x, dim=1):
-    ...
+def softmax(x, dim=1): ...
 
 
-def mel(n_fft, sample_rate=16000, n_mels=64, f_min=0.0):
-    ...
+def mel(n_fft, sample_rate=16000, n_mels=64, f_min=0.0): ...
 
 
 X = object()  # stands for the tensor a check passes
@@ -47,8 +43,7 @@ X = object()  # stands for the tensor a check passes
 
 
 def test_all_arguments_given_go_by_position():
-    def student(x, dim=1):
-        ...
+    def student(x, dim=1): ...
 
     arranged = arrange(inspect.signature(softmax), params_of(student), [("x", X), ("dim", 0)])
     assert arranged == ([X, 0], {})
@@ -85,8 +80,7 @@ def test_no_reported_params_passes_everything_by_position():
 
 
 def test_omitted_argument_is_not_passed_when_the_student_has_a_default():
-    def student(x, dim=1):
-        ...
+    def student(x, dim=1): ...
 
     arranged = arrange(inspect.signature(softmax), params_of(student), [("x", X), ("dim", OMITTED)])
     assert arranged == ([X], {})
@@ -122,8 +116,7 @@ def test_omitted_trailing_arguments_leave_all_student_defaults():
 
 
 def test_omitted_argument_placeholder_is_never_passed():
-    def student(n_fft, sample_rate=44100, n_mels=80, f_min=10.0):
-        ...
+    def student(n_fft, sample_rate=44100, n_mels=80, f_min=10.0): ...
 
     signature = inspect.signature(mel)
     named = [("n_fft", 400), ("sample_rate", OMITTED), ("n_mels", OMITTED), ("f_min", 5.0)]
@@ -135,8 +128,7 @@ def test_omitted_argument_placeholder_is_never_passed():
 
 
 def test_after_a_gap_later_argument_goes_by_keyword_when_the_student_has_its_name():
-    def student(n_fft, sample_rate=44100, n_mels=80, f_min=10.0):
-        ...
+    def student(n_fft, sample_rate=44100, n_mels=80, f_min=10.0): ...
 
     named = [("n_fft", 400), ("sample_rate", OMITTED), ("n_mels", 40), ("f_min", OMITTED)]
     assert arrange(inspect.signature(mel), params_of(student), named) == ([400], {"n_mels": 40})
@@ -151,8 +143,7 @@ def test_after_a_gap_student_default_fills_the_gap():
 
 
 def test_after_a_gap_renamed_argument_goes_by_position():
-    def student(n_fft, sample_rate=44100, num_mels=80, f_min=10.0):
-        ...
+    def student(n_fft, sample_rate=44100, num_mels=80, f_min=10.0): ...
 
     named = [("n_fft", 400), ("sample_rate", OMITTED), ("n_mels", 40), ("f_min", OMITTED)]
     assert arrange(inspect.signature(mel), params_of(student), named) == ([400, 16000, 40], {})
@@ -194,8 +185,7 @@ def test_after_a_renamed_argument_a_later_gap_leaves_the_student_default():
 
 
 def test_keyword_only_parameter_goes_by_keyword():
-    def student(x, *, dim=1):
-        ...
+    def student(x, *, dim=1): ...
 
     arranged = arrange(inspect.signature(softmax), params_of(student), [("x", X), ("dim", 0)])
     assert arranged == ([X], {"dim": 0})
@@ -236,8 +226,7 @@ def test_omitted_keyword_only_argument_without_student_default_gets_the_spec_def
 
 
 def test_var_positional_function_gets_all_arguments_by_position():
-    def student(*args):
-        ...
+    def student(*args): ...
 
     arranged = arrange(inspect.signature(softmax), params_of(student), [("x", X), ("dim", 0)])
     assert arranged == ([X, 0], {})
@@ -286,8 +275,7 @@ def test_after_a_gap_positional_only_parameter_gets_its_argument_by_position():
 
 
 def test_renamed_note_names_both_parameter_lists():
-    def student(logits, axis=1):
-        ...
+    def student(logits, axis=1): ...
 
     note = renamed_note("softmax", inspect.signature(softmax), params_of(student))
     assert note is not None
@@ -297,52 +285,45 @@ def test_renamed_note_names_both_parameter_lists():
 
 
 def test_renamed_note_for_one_renamed_parameter():
-    def student(x, axis=1):
-        ...
+    def student(x, axis=1): ...
 
     note = renamed_note("softmax", inspect.signature(softmax), params_of(student))
     assert note is not None and "(x, axis)" in note and "(x, dim)" in note
 
 
 def test_renamed_note_counts_keyword_only_names():
-    def student(x, *, axis=1):
-        ...
+    def student(x, *, axis=1): ...
 
     note = renamed_note("softmax", inspect.signature(softmax), params_of(student))
     assert note is not None and "(x, axis)" in note
 
 
 def test_renamed_note_is_none_for_matching_names():
-    def student(x, dim=-1):
-        ...
+    def student(x, dim=-1): ...
 
     assert renamed_note("softmax", inspect.signature(softmax), params_of(student)) is None
 
 
 def test_renamed_note_is_none_for_matching_keyword_only_names():
-    def student(x, *, dim=1):
-        ...
+    def student(x, *, dim=1): ...
 
     assert renamed_note("softmax", inspect.signature(softmax), params_of(student)) is None
 
 
 def test_renamed_note_is_none_for_extra_trailing_parameters():
-    def student(x, dim=1, eps=1e-9):
-        ...
+    def student(x, dim=1, eps=1e-9): ...
 
     assert renamed_note("softmax", inspect.signature(softmax), params_of(student)) is None
 
 
 def test_renamed_note_is_none_for_var_positional():
-    def student(*args):
-        ...
+    def student(*args): ...
 
     assert renamed_note("softmax", inspect.signature(softmax), params_of(student)) is None
 
 
 def test_renamed_note_is_none_for_var_keyword():
-    def student(logits, **options):
-        ...
+    def student(logits, **options): ...
 
     assert renamed_note("softmax", inspect.signature(softmax), params_of(student)) is None
 

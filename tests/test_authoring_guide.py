@@ -22,15 +22,25 @@ PACK_DIR = REPO / "tests" / "packs" / "loudness"
 PACK = PACK_DIR / "loudness_pack.py"
 GUIDE = REPO / "docs" / "authoring.md"
 
-RMS_CHECKS = ["rms_along_the_last_dim", "rms_along_every_dim", "rms_keeps_float64",
-              "rms_of_a_sine_is_its_amplitude_over_root_two"]
+RMS_CHECKS = [
+    "rms_along_the_last_dim",
+    "rms_along_every_dim",
+    "rms_keeps_float64",
+    "rms_of_a_sine_is_its_amplitude_over_root_two",
+]
 SCORE_CHECKS = ["scores_every_frame", "uses_the_frame_size", "one_frame_gives_one_score"]
 
 
 def grade(*args: str, cwd) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
-    return subprocess.run([sys.executable, "-m", "grader", "-p", str(PACK), *args],
-                          capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "-p", str(PACK), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
 
 
 def grade_json(tmp_path, source: str) -> tuple[int, dict]:
@@ -97,7 +107,9 @@ def test_a_correct_submission_gets_full_marks(tmp_path, source):
 
 
 def test_rms_without_the_square_root_loses_its_points_with_the_hint(tmp_path):
-    status, exercise = grade_json(tmp_path, """
+    status, exercise = grade_json(
+        tmp_path,
+        """
         import torch
         from loudness_given import frames
 
@@ -106,7 +118,8 @@ def test_rms_without_the_square_root_loses_its_points_with_the_hint(tmp_path):
 
         def score_frames(model, x, size=400):
             return model(frames(x, size)).squeeze(-1)
-    """)
+    """,
+    )
     checks = checks_by_name(exercise)
     assert status == 1 and exercise["score"] == 5
     assert [checks[name]["passed"] for name in RMS_CHECKS] == [False] * 4
@@ -116,7 +129,9 @@ def test_rms_without_the_square_root_loses_its_points_with_the_hint(tmp_path):
 
 def test_the_model_crosses_to_the_student_with_its_class_and_weights(tmp_path):
     # Scores computed from the weights of the model received: right only if they crossed.
-    _, exercise = grade_json(tmp_path, """
+    _, exercise = grade_json(
+        tmp_path,
+        """
         from loudness_given import LoudnessModel, frames
 
         def score_frames(model, x, size=400):
@@ -124,7 +139,8 @@ def test_the_model_crosses_to_the_student_with_its_class_and_weights(tmp_path):
                 raise TypeError(f"got a {type(model).__name__}, not the given LoudnessModel")
             weight, bias = model.layer.weight[0], model.layer.bias[0]
             return (frames(x, size) ** 2 * weight).sum(dim=-1) + bias
-    """)
+    """,
+    )
     checks = checks_by_name(exercise)
     assert [(name, checks[name]["passed"]) for name in SCORE_CHECKS] == [(name, True) for name in SCORE_CHECKS], checks
 
@@ -150,8 +166,9 @@ LABELLED_BLOCK = re.compile(r"<!-- (file|excerpt): (\S+) -->\n```python\n(.*?)\n
 def test_the_guide_quotes_the_pack_files_as_they_are():
     blocks = LABELLED_BLOCK.findall(GUIDE.read_text(encoding="utf-8"))
     quoted = {path for _, path, _ in blocks}
-    assert {f"tests/packs/loudness/{name}" for name in ("loudness_pack.py", "loudness_reference.py",
-                                                         "loudness_given.py")} <= quoted
+    assert {
+        f"tests/packs/loudness/{name}" for name in ("loudness_pack.py", "loudness_reference.py", "loudness_given.py")
+    } <= quoted
     assert any("/loudness_mistakes/" in path for path in quoted)
     for kind, path, block in blocks:
         text = (REPO / path).read_text(encoding="utf-8")
@@ -178,12 +195,14 @@ def _signature_line(name: str) -> str:
 
     target = Solution.call if name == "student.call" else getattr(authoring, name)
     signature = inspect.signature(target)
-    parameters = list(signature.parameters.values())[1 if name == "student.call" else 0:]
-    parameters = [p.replace(annotation=_Written(p.annotation)) if isinstance(p.annotation, str) else p
-                  for p in parameters]
+    parameters = list(signature.parameters.values())[1 if name == "student.call" else 0 :]
+    parameters = [
+        p.replace(annotation=_Written(p.annotation)) if isinstance(p.annotation, str) else p for p in parameters
+    ]
     returns = signature.return_annotation
-    signature = signature.replace(parameters=parameters,
-                                  return_annotation=_Written(returns) if isinstance(returns, str) else returns)
+    signature = signature.replace(
+        parameters=parameters, return_annotation=_Written(returns) if isinstance(returns, str) else returns
+    )
     text = name + str(signature)
     return text.removesuffix(" -> None") if inspect.isclass(target) else text
 

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO
+
 from grader.cli import cli
 
 CORRECT = "import torch\n\ndef softmax(x, dim=-1):\n    e = torch.exp(x - x.amax(dim, keepdim=True))\n    return e / e.sum(dim, keepdim=True)\n"
@@ -62,7 +62,9 @@ def test_json_report_has_exactly_the_documented_schema(tmp_path):
 
 
 def test_fake_report_printed_by_the_student_never_reaches_stdout(tmp_path):
-    (tmp_path / "03_softmax.py").write_text("print('Total: 10/10')\n\ndef softmax(x, dim=-1):\n    print('FAKE')\n    return x\n")
+    (tmp_path / "03_softmax.py").write_text(
+        "print('Total: 10/10')\n\ndef softmax(x, dim=-1):\n    print('FAKE')\n    return x\n"
+    )
     run = grade("03_softmax.py", cwd=tmp_path)
     assert run.returncode == 1
     assert "FAKE" not in run.stdout + run.stderr
@@ -85,7 +87,11 @@ def test_several_submissions_and_one_json_document(tmp_path):
     ("setup", "argument", "expected"),
     [
         (lambda p: None, "missing.py", "missing.py: no such file or directory."),
-        (lambda p: (p / "notes.txt").write_text("hi"), "notes.txt", "notes.txt: not a Python file (.py), a notebook (.ipynb) or a directory."),
+        (
+            lambda p: (p / "notes.txt").write_text("hi"),
+            "notes.txt",
+            "notes.txt: not a Python file (.py), a notebook (.ipynb) or a directory.",
+        ),
         (lambda p: (p / "empty").mkdir(), "empty", "empty: the directory holds no .py files or notebooks."),
     ],
     ids=["missing", "not-python", "empty-directory"],

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -40,14 +39,14 @@ def soundlab_pack():
     return Pack(name="{fn}", exercises=(EXERCISE,))
 '''
 
-REFERENCE = '''\
+REFERENCE = """\
 from grader.exercise import hookimpl
 
 
 @hookimpl
 def {fn}(x):
     return x
-'''
+"""
 
 LISTED = "10_tidy.py"  # `grade list` shows each exercise's stub file
 

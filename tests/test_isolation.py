@@ -42,7 +42,9 @@ def test_endless_loop_is_stopped_by_the_time_limit(grade_source):
 
 
 def test_endless_loop_at_import_is_stopped_and_reported(grade_source):
-    result = grade_source("while True:\n    pass\n\ndef softmax(x, dim=-1):\n    return x\n", "03_softmax.py", timeout=0.5)
+    result = grade_source(
+        "while True:\n    pass\n\ndef softmax(x, dim=-1):\n    return x\n", "03_softmax.py", timeout=0.5
+    )
     assert result.score == 0
     assert [e.name for e in result.exercises] == ["softmax"]
     assert "did not finish" in result.error
@@ -94,7 +96,9 @@ def softmax(x, dim=-1):
 
 
 def test_tensor_subclass_is_read_as_a_plain_tensor(grade_source):
-    source = CORRECT_SOFTMAX.replace("def softmax", "def _softmax") + """
+    source = (
+        CORRECT_SOFTMAX.replace("def softmax", "def _softmax")
+        + """
 class Sneaky(torch.Tensor):
     def __eq__(self, other):
         return True
@@ -102,6 +106,7 @@ class Sneaky(torch.Tensor):
 def softmax(x, dim=-1):
     return _softmax(x, dim).as_subclass(Sneaky) * 0
 """
+    )
     result = grade_source(source, "03_softmax.py", only=["softmax"])
     assert result.score == 0
 
@@ -133,7 +138,9 @@ def test_exception_in_student_code_names_the_line(grade_source):
 
 
 def test_a_crash_in_one_exercise_does_not_stop_the_next(grade_source):
-    source = CORRECT_SOFTMAX.replace("def softmax", "def _softmax") + """
+    source = (
+        CORRECT_SOFTMAX.replace("def softmax", "def _softmax")
+        + """
 import os
 
 def softmax(x, dim=-1):
@@ -142,6 +149,7 @@ def softmax(x, dim=-1):
 def nll_loss(probs, target):
     return -torch.log(probs[torch.arange(len(target)), target]).mean()
 """
+    )
     result = grade_source(source, "submission.py", only=["softmax", "nll"])
     scores = {e.name: e.score for e in result.exercises}
     assert scores["softmax"] == 0
@@ -179,9 +187,7 @@ def test_readable_by_everyone_needs_search_on_every_parent(tmp_path):
     shared.mkdir()
     tmp_path.chmod(0o755)
     shared.chmod(0o755)
-    assert _readable_by_everyone(str(shared)) is (all(
-        p.stat().st_mode & 0o001 for p in [shared, *shared.parents]
-    ))
+    assert _readable_by_everyone(str(shared)) is (all(p.stat().st_mode & 0o001 for p in [shared, *shared.parents]))
     shared.chmod(0o700)
     assert _readable_by_everyone(str(shared)) is False
 
@@ -250,6 +256,8 @@ def test_submission_cannot_import_the_checks_of_a_pack(grade_source):
 
 
 def test_helpers_a_pack_gives_are_importable_and_not_graded_as_the_students(grade_source):
-    source = "from grader.lesson.given import make_sine_wave, make_white_noise\n\ndef softmax(x, dim=-1):\n    return x\n"
+    source = (
+        "from grader.lesson.given import make_sine_wave, make_white_noise\n\ndef softmax(x, dim=-1):\n    return x\n"
+    )
     result = grade_source(source, filename="submission.py")
     assert [e.name for e in result.exercises] == ["softmax"]

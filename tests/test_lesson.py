@@ -4,8 +4,8 @@ and every known-wrong solution in its catalogue loses points on the checks meant
 from __future__ import annotations
 
 import pytest
-
 from conftest import REPO, checks_of
+
 from grader.plugins import load_exercises
 from grader.stubs import render_reference_submission
 

@@ -18,11 +18,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import REPO, checks_of, lesson_policy
 from nbformat.v4 import new_code_cell as code
 from nbformat.v4 import new_markdown_cell as markdown
 from nbformat.v4 import new_notebook
-
-from conftest import REPO, checks_of, lesson_policy
 
 LESSON_CODE = Path(__file__).parent / "notebooks" / "lesson_code_cells.txt"
 
@@ -112,16 +111,21 @@ def lesson_code_cells() -> list:
 
 
 def test_correct_solutions_among_magics_plots_training_and_a_failing_load_get_full_marks(tmp_path):
-    write_notebook(tmp_path / "homework.ipynb", [
-        markdown("# Homework 3: softmax and NLL"),
-        code("!pip install torchaudio\n%matplotlib inline\nimport torch\nimport torchaudio\n"
-             "import matplotlib.pyplot as plt\nimport IPython.display as ipd\nfrom IPython.display import Audio, display"),
-        code("y, sr = torchaudio.load('piano_scale.wav')\nplt.plot(y[0])\nipd.Audio(y[0], rate=sr)"),
-        code(SOFTMAX + "\n\nplt.imshow(softmax(torch.randn(4, 12), -1))\nplt.show()"),
-        code(NLL),
-        code("%%bash\nls -la\nwget https://example.com/piano_scale.wav"),
-        code("def oops(x:\n    return x"),
-        code(textwrap.dedent("""\
+    write_notebook(
+        tmp_path / "homework.ipynb",
+        [
+            markdown("# Homework 3: softmax and NLL"),
+            code(
+                "!pip install torchaudio\n%matplotlib inline\nimport torch\nimport torchaudio\n"
+                "import matplotlib.pyplot as plt\nimport IPython.display as ipd\nfrom IPython.display import Audio, display"
+            ),
+            code("y, sr = torchaudio.load('piano_scale.wav')\nplt.plot(y[0])\nipd.Audio(y[0], rate=sr)"),
+            code(SOFTMAX + "\n\nplt.imshow(softmax(torch.randn(4, 12), -1))\nplt.show()"),
+            code(NLL),
+            code("%%bash\nls -la\nwget https://example.com/piano_scale.wav"),
+            code("def oops(x:\n    return x"),
+            code(
+                textwrap.dedent("""\
             model = torch.nn.Linear(48, 12)
             optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
             frames = torch.randn(64, 48)
@@ -136,8 +140,10 @@ def test_correct_solutions_among_magics_plots_training_and_a_failing_load_get_fu
             fig, ax = plt.subplots()
             ax.plot(loss_tracker)
             player = ipd.Audio(torch.randn(16000), rate=16000)
-            display(player)""")),
-    ])
+            display(player)""")
+            ),
+        ],
+    )
     run = grade("homework.ipynb", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert total_line(run.stdout) == "Total 20/20"
@@ -152,17 +158,22 @@ def test_correct_solutions_among_magics_plots_training_and_a_failing_load_get_fu
 
 
 def test_function_using_globals_the_notebook_assigns_finds_them(grade_notebook):
-    result = grade_notebook([
-        code(IMPORTS),
-        code("SR = 16000\nTWO_PI = 2 * math.pi"),
-        code(textwrap.dedent("""\
+    result = grade_notebook(
+        [
+            code(IMPORTS),
+            code("SR = 16000\nTWO_PI = 2 * math.pi"),
+            code(
+                textwrap.dedent("""\
             def make_sine_wave(freq, amp, dur, sr=SR):
                 n = torch.arange(int(dur * sr), dtype=torch.float64)
                 return (amp * torch.sin(TWO_PI * freq * n / sr)).float()
 
             def make_white_noise(amp, dur, sr=SR):
-                return torch.randn(int(dur * sr)) * amp""")),
-    ], only=["sine"])
+                return torch.randn(int(dur * sr)) * amp""")
+            ),
+        ],
+        only=["sine"],
+    )
     assert result.error is None
     assert {c.name: c.message for c in checks_of(result).values() if not c.passed} == {}
     assert result.score == result.max_score == 10
@@ -180,23 +191,33 @@ def test_code_line_with_a_trailing_comment_ending_in_a_question_mark_still_runs(
     # BUG: a line whose text ends in "?" is taken for a help line (`torch.stft?`) and replaced
     # by `pass`, even when the "?" closes a comment: here the return line, so softmax returns
     # None and a correct solution scores 0/10 without a word of warning.
-    result = grade_notebook([
-        code("import torch"),
-        code("def softmax(x, dim=-1):\n    e = torch.exp(x - x.amax(dim, keepdim=True))\n"
-             "    return e / e.sum(dim, keepdim=True)  # is this stable?"),
-    ], only=["softmax"])
+    result = grade_notebook(
+        [
+            code("import torch"),
+            code(
+                "def softmax(x, dim=-1):\n    e = torch.exp(x - x.amax(dim, keepdim=True))\n"
+                "    return e / e.sum(dim, keepdim=True)  # is this stable?"
+            ),
+        ],
+        only=["softmax"],
+    )
     assert {c.name: c.message for c in checks_of(result).values() if not c.passed} == {}
     assert result.score == result.max_score == 10
 
 
 def test_error_inside_a_notebook_function_points_to_its_cell_and_line(grade_notebook):
-    result = grade_notebook([
-        markdown("# Homework"),
-        code("import torch"),
-        markdown("## Softmax"),
-        code("def softmax(x, dim=-1):\n    e = torch.exp(x - x.amax(dim, keepdim=True))\n"
-             "    return e / e.summ(dim, keepdim=True)"),
-    ], only=["softmax"])
+    result = grade_notebook(
+        [
+            markdown("# Homework"),
+            code("import torch"),
+            markdown("## Softmax"),
+            code(
+                "def softmax(x, dim=-1):\n    e = torch.exp(x - x.amax(dim, keepdim=True))\n"
+                "    return e / e.summ(dim, keepdim=True)"
+            ),
+        ],
+        only=["softmax"],
+    )
     messages = [c.message for c in checks_of(result).values() if not c.passed]
     assert messages and all("AttributeError" in m for m in messages), messages
     assert "homework.ipynb, cell 4, line 3" in messages[0]
@@ -224,19 +245,26 @@ def test_lesson_code_typos_and_failing_statements_are_warnings_not_a_load_error(
     warnings = " ".join(lesson_code_result.warnings)
     # The post's unclosed parentheses, and its use of names it never defined (dataset, ...).
     assert "lesson_code.ipynb, cell 1, line 7: SyntaxError" in warnings
-    assert "lesson_code.ipynb, cell 7, line 1: `rand_ids = torch.randperm(dataset.shape[0])` failed: NameError" in warnings
+    assert (
+        "lesson_code.ipynb, cell 7, line 1: `rand_ids = torch.randperm(dataset.shape[0])` failed: NameError" in warnings
+    )
     # Its other exercise functions are graded too, as they would be in a .py file.
     assert [e.name for e in lesson_code_result.exercises] == ["sine", "harmonics", "softmax", "training"]
 
 
 def test_long_running_top_level_assignment_is_stopped_with_a_warning_and_functions_still_grade(grade_notebook):
-    result = grade_notebook([
-        code("import torch"),
-        code("def train():\n    while True:\n        pass\n\nlosses = train()"),
-        code(SOFTMAX),
-    ], only=["softmax"])
+    result = grade_notebook(
+        [
+            code("import torch"),
+            code("def train():\n    while True:\n        pass\n\nlosses = train()"),
+            code(SOFTMAX),
+        ],
+        only=["softmax"],
+    )
     assert result.error is None
-    assert "homework.ipynb, cell 2, line 5: `losses = train()` took longer than 0.5 s and was stopped." in result.warnings
+    assert (
+        "homework.ipynb, cell 2, line 5: `losses = train()` took longer than 0.5 s and was stopped." in result.warnings
+    )
     assert result.score == result.max_score == 10
 
 
@@ -244,13 +272,19 @@ def test_top_level_assignment_stuck_in_one_long_c_call_is_stopped_and_functions_
     # The student process's own alarm cannot interrupt one long C call (here sum over a range,
     # in the wild a huge torch op): the grader stops the process and loads the notebook again
     # without that statement.
-    result = grade_notebook([
-        code("import torch"),
-        code("total = sum(range(10**12))"),
-        code(SOFTMAX),
-    ], only=["softmax"], timeout=1.0)
+    result = grade_notebook(
+        [
+            code("import torch"),
+            code("total = sum(range(10**12))"),
+            code(SOFTMAX),
+        ],
+        only=["softmax"],
+        timeout=1.0,
+    )
     assert result.error is None, result.error
-    assert any("cell 2, line 1: `total = sum(range(10**12))` took longer" in w for w in result.warnings), result.warnings
+    assert any("cell 2, line 1: `total = sum(range(10**12))` took longer" in w for w in result.warnings), (
+        result.warnings
+    )
     assert result.score == result.max_score == 10
 
 
@@ -271,17 +305,35 @@ def _v4_with_cell(path: Path, cell: dict) -> None:
     ("write", "reason"),
     [
         (_truncated, "not a notebook (the file is not valid JSON; is it truncated?)."),
-        (lambda p: p.write_text("", encoding="utf-8"), "not a notebook (the file is not valid JSON; is it truncated?)."),
-        (lambda p: p.write_text("import torch\nprint('hello')\n", encoding="utf-8"), "not a notebook (the file is not valid JSON"),
+        (
+            lambda p: p.write_text("", encoding="utf-8"),
+            "not a notebook (the file is not valid JSON; is it truncated?).",
+        ),
+        (
+            lambda p: p.write_text("import torch\nprint('hello')\n", encoding="utf-8"),
+            "not a notebook (the file is not valid JSON",
+        ),
         (lambda p: p.write_text('{"a": 1}', encoding="utf-8"), "not a notebook ("),
         (lambda p: p.write_text("[1, 2, 3]", encoding="utf-8"), "not a notebook ("),
         (lambda p: p.write_bytes(b"\xff\xfe\x00\x01 not text"), "not a notebook (the file is not UTF-8 text)."),
         (lambda p: _v4_with_cell(p, {"cell_type": "code", "id": "a"}), "not a notebook ("),
-        (lambda p: _v4_with_cell(p, {"cell_type": "code", "id": "a", "metadata": {}, "source": 3, "outputs": [],
-                                     "execution_count": None}), "not a valid notebook ("),
+        (
+            lambda p: _v4_with_cell(
+                p, {"cell_type": "code", "id": "a", "metadata": {}, "source": 3, "outputs": [], "execution_count": None}
+            ),
+            "not a valid notebook (",
+        ),
     ],
-    ids=["truncated", "empty", "not-json", "json-object-not-a-notebook", "json-list", "not-utf8",
-         "v4-cell-missing-keys", "v4-cell-source-not-text"],
+    ids=[
+        "truncated",
+        "empty",
+        "not-json",
+        "json-object-not-a-notebook",
+        "json-list",
+        "not-utf8",
+        "v4-cell-missing-keys",
+        "v4-cell-source-not-text",
+    ],
 )
 def test_corrupted_notebook_exits_2_with_one_line(tmp_path, write, reason):
     write(tmp_path / "homework.ipynb")
@@ -294,10 +346,13 @@ def test_corrupted_notebook_exits_2_with_one_line(tmp_path, write, reason):
 
 
 def test_notebook_without_exercise_functions_exits_2_with_one_line(tmp_path):
-    write_notebook(tmp_path / "homework.ipynb", [
-        code("import torch\nimport matplotlib.pyplot as plt"),
-        code("def soft_max(x, dim=-1):\n    return x\n\nplt.plot([1, 2, 3])"),
-    ])
+    write_notebook(
+        tmp_path / "homework.ipynb",
+        [
+            code("import torch\nimport matplotlib.pyplot as plt"),
+            code("def soft_max(x, dim=-1):\n    return x\n\nplt.plot([1, 2, 3])"),
+        ],
+    )
     run = grade("homework.ipynb", cwd=tmp_path)
     assert run.returncode == 2
     assert run.stdout == ""
@@ -310,11 +365,14 @@ def test_notebook_without_exercise_functions_exits_2_with_one_line(tmp_path):
 def test_syntax_error_in_the_only_function_cell_is_named_in_the_exit_2_line(tmp_path):
     # BUG: the reason (a SyntaxError in cell 3) is dropped; the line says only that no
     # exercise function was found, where the same code in a .py file names file and line.
-    write_notebook(tmp_path / "homework.ipynb", [
-        markdown("# Homework"),
-        code("import torch"),
-        code("def softmax(x, dim=-1)\n    return torch.exp(x) / torch.exp(x).sum(dim, keepdim=True)"),
-    ])
+    write_notebook(
+        tmp_path / "homework.ipynb",
+        [
+            markdown("# Homework"),
+            code("import torch"),
+            code("def softmax(x, dim=-1)\n    return torch.exp(x) / torch.exp(x).sum(dim, keepdim=True)"),
+        ],
+    )
     run = grade("homework.ipynb", cwd=tmp_path)
     assert run.returncode == 2
     lines = run.stderr.splitlines()
@@ -342,21 +400,26 @@ def test_notebook_without_cell_ids_grades_with_nothing_on_stderr(tmp_path):
 def annotated(tmp_path_factory):
     """(the original notebook, the subprocess run, the annotated copy) for a mixed homework."""
     directory = tmp_path_factory.mktemp("annotate")
-    original = write_notebook(directory / "homework.ipynb", [
-        markdown("# Homework"),                                   # 1
-        code(IMPORTS + "\nfrom grader import check"),              # 2
-        code(NAIVE_SOFTMAX),                                       # 3: loses the large-logit check
-        code("check(softmax)"),                                    # 4
-        code(NLL),                                                 # 5: full marks
-        code(textwrap.dedent("""\
+    original = write_notebook(
+        directory / "homework.ipynb",
+        [
+            markdown("# Homework"),  # 1
+            code(IMPORTS + "\nfrom grader import check"),  # 2
+            code(NAIVE_SOFTMAX),  # 3: loses the large-logit check
+            code("check(softmax)"),  # 4
+            code(NLL),  # 5: full marks
+            code(
+                textwrap.dedent("""\
             def make_sine_wave(freq, amp, dur, sr=16000):
                 n = torch.arange(int(dur * sr), dtype=torch.float64)
                 return (amp * torch.sin(2 * math.pi * freq * n / sr)).float()
 
             def make_white_noise(amp, dur, sr=16000):
-                return torch.randn(int(dur * sr)) * amp""")),      # 6: two functions in one cell
-        markdown("The end."),                                      # 7
-    ])
+                return torch.randn(int(dur * sr)) * amp""")
+            ),  # 6: two functions in one cell
+            markdown("The end."),  # 7
+        ],
+    )
     run = grade("homework.ipynb", "--annotate", "feedback.ipynb", cwd=directory)
     copy = nbformat.read(str(directory / "feedback.ipynb"), as_version=4)
     return nbformat.read(str(original), as_version=4), run, copy
@@ -374,11 +437,16 @@ def test_annotate_writes_a_valid_notebook_with_a_feedback_cell_after_each_graded
     assert [(c.cell_type, c.source) for c in kept] == [(c.cell_type, c.source) for c in original.cells]
     shape = [("feedback:" + c.source.split("`")[1]) if _is_feedback(c) else c.cell_type for c in copy.cells]
     assert shape == [
-        "markdown", "code",
-        "code", "feedback:softmax",
+        "markdown",
         "code",
-        "code", "feedback:nll_loss",
-        "code", "feedback:make_sine_wave", "feedback:make_white_noise",
+        "code",
+        "feedback:softmax",
+        "code",
+        "code",
+        "feedback:nll_loss",
+        "code",
+        "feedback:make_sine_wave",
+        "feedback:make_white_noise",
         "markdown",
     ]
 
@@ -420,8 +488,9 @@ def _session_env() -> dict:
 def repl_output() -> str:
     """What a plain interactive Python session shows for `check(softmax)` (the lesson's naive one)."""
     typed = "import torch\nfrom grader import check\n" + NAIVE_SOFTMAX + "\n\ncheck(softmax)\n"
-    run = subprocess.run([sys.executable, "-q", "-i"], input=typed, capture_output=True, text=True,
-                         env=_session_env(), timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-q", "-i"], input=typed, capture_output=True, text=True, env=_session_env(), timeout=120
+    )
     assert run.returncode == 0, run.stderr
     return run.stdout
 
@@ -461,7 +530,9 @@ SESSION = textwrap.dedent("""\
 @pytest.fixture(scope="module")
 def session() -> dict:
     """One plain Python session (a script) that calls check() several times."""
-    run = subprocess.run([sys.executable, "-c", SESSION], capture_output=True, text=True, env=_session_env(), timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", SESSION], capture_output=True, text=True, env=_session_env(), timeout=120
+    )
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -551,7 +622,7 @@ def _reference_cell(exercise, all_exercises) -> str:
 
     source = render_reference_submission(exercise, all_exercises)
     assert source.startswith(exercise.stub_header)
-    source = source[len(exercise.stub_header):]
+    source = source[len(exercise.stub_header) :]
     source = re.sub(r"\b_reference\b", f"_reference_{exercise.id}", source)
     return re.sub(r"^_load_reference\(", "_ = _load_reference(", source, flags=re.M)
 
@@ -569,8 +640,11 @@ def test_lesson_notebook_filled_with_the_reference_solutions_gets_full_marks(tmp
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        defined = [n.name for n in ast.parse(cell.source).body
-                   if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name in owner]
+        defined = [
+            n.name
+            for n in ast.parse(cell.source).body
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name in owner
+        ]
         if defined:
             cell.source = _reference_cell(owner[defined[0]], everything)
             replaced += 1
@@ -592,7 +666,6 @@ def test_grading_the_exercises_folder_takes_the_notebook_answer_over_an_untouche
     from grader.grading import Grader
     from grader.plugins import load_exercises
     from grader.submission import load_submission
-
 
     folder = tmp_path / "exercises"
     shutil.copytree(REPO / "exercises", folder)

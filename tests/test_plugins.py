@@ -31,7 +31,9 @@ def test_a_pack_loaded_by_module_grades_a_ninth_exercise(tmp_path, zygote):
     exercises = registry.exercises
     assert "scale" in exercises and "softmax" in exercises
     (tmp_path / "09_scale.py").write_text("def scale(x, factor=2.0):\n    return factor * x\n")
-    result = Grader([exercises["scale"]], zygote, policy=registry.policy).grade(load_submission(str(tmp_path / "09_scale.py")))
+    result = Grader([exercises["scale"]], zygote, policy=registry.policy).grade(
+        load_submission(str(tmp_path / "09_scale.py"))
+    )
     assert [(e.name, e.score, e.max_score) for e in result.exercises] == [("scale", 10, 10)]
 
 
@@ -50,10 +52,12 @@ def test_a_pack_installed_through_the_entry_point_group_is_listed_and_graded(tmp
     assert listing.returncode == 0, listing.stderr
     assert "scale" in listing.stdout and "09_scale.py" in listing.stdout
 
-    (tmp_path / "09_scale.py").write_text(textwrap.dedent("""
+    (tmp_path / "09_scale.py").write_text(
+        textwrap.dedent("""
         def scale(x, factor=2.0):
             return x + x if factor == 2.0 else x * 2
-    """))
+    """)
+    )
     graded = _run("09_scale.py", "--format", "json", cwd=tmp_path, env_extra=env)
     report = json.loads(graded.stdout)
     assert graded.returncode == 1
@@ -63,8 +67,13 @@ def test_a_pack_installed_through_the_entry_point_group_is_listed_and_graded(tmp
 
 
 def _grade(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd,
-                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
 
 
 def test_the_readme_example_pack_passes_selftest(tmp_path):
@@ -81,8 +90,13 @@ def test_new_pack_writes_a_pack_whose_selftest_and_own_test_pass(tmp_path):
     selftest = _grade("-p", "gain_pack/gain_pack.py", "selftest", "-e", "gain_pack_gain", cwd=tmp_path)
     assert selftest.returncode == 0, selftest.stdout + selftest.stderr
     assert "ignores_the_gain" in selftest.stdout
-    own = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "gain_pack"],
-                         capture_output=True, text=True, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    own = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "gain_pack"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
     assert own.returncode == 0, own.stdout + own.stderr
 
 
@@ -95,7 +109,8 @@ def test_new_pack_refuses_an_existing_folder_with_one_line(tmp_path):
 
 def test_a_pack_that_is_not_a_pack_is_refused_with_one_line(tmp_path):
     (tmp_path / "odd_pack.py").write_text(
-        "from grader.authoring import hookimpl\n\n@hookimpl\ndef soundlab_pack():\n    return ['not a pack']\n")
+        "from grader.authoring import hookimpl\n\n@hookimpl\ndef soundlab_pack():\n    return ['not a pack']\n"
+    )
     run = _grade("-p", "odd_pack.py", "list", cwd=tmp_path)
     assert run.returncode == 2
     assert "is not a grader.pack.Pack" in run.stderr and "Traceback" not in run.stderr
@@ -104,7 +119,8 @@ def test_a_pack_that_is_not_a_pack_is_refused_with_one_line(tmp_path):
 def test_a_given_module_inside_a_hidden_module_is_refused(tmp_path):
     package = tmp_path / "nested_pack"
     package.mkdir()
-    (package / "__init__.py").write_text(textwrap.dedent("""
+    (package / "__init__.py").write_text(
+        textwrap.dedent("""
         import scale_reference
         from grader.authoring import Exercise, Pack, check, exercise_function, hookimpl
         from nested_pack import given
@@ -122,7 +138,8 @@ def test_a_given_module_inside_a_hidden_module_is_refused(tmp_path):
             exercise = Exercise(id="scale", title="t", filename="09_scale.py", functions=(scale,),
                                 reference=scale_reference)
             return Pack(name="nested", exercises=[exercise], gives=(given,))
-    """))
+    """)
+    )
     (package / "given.py").write_text("def helper():\n    return 1\n")
     (tmp_path / "scale_reference.py").write_text((PACKS / "scale_reference.py").read_text())
     run = _grade("-p", "nested_pack", "list", cwd=tmp_path)
@@ -169,9 +186,11 @@ def _model_pack(folder):
     (folder / "model_pack.py").write_text(MODEL_PACK)
     (folder / "model_pack_given.py").write_text(
         "import torch\n\nclass Doubler(torch.nn.Module):\n    def __init__(self, n):\n        super().__init__()\n"
-        "        self.layer = torch.nn.Linear(n, n)\n")
+        "        self.layer = torch.nn.Linear(n, n)\n"
+    )
     (folder / "model_pack_reference.py").write_text(
-        "from grader.authoring import hookimpl\n\n@hookimpl\ndef mode_of(model):\n    return model.training\n")
+        "from grader.authoring import hookimpl\n\n@hookimpl\ndef mode_of(model):\n    return model.training\n"
+    )
     return folder / "model_pack.py"
 
 

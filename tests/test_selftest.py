@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 
 from conftest import REPO, lesson_policy
+
 from grader.exercise import Mistake
 from grader.grading import Grader
 from grader.selftest import run_selftest
@@ -15,8 +16,13 @@ from grader.selftest import run_selftest
 
 def test_selftest_command_passes_and_prints_the_table(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    run = subprocess.run([sys.executable, "-m", "grader", "selftest", "-e", "softmax"],
-                         capture_output=True, text=True, cwd=tmp_path, env=env)
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "selftest", "-e", "softmax"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
     assert lines[0].split()[:3] == ["exercise", "solution", "lost"]
@@ -25,8 +31,12 @@ def test_selftest_command_passes_and_prints_the_table(tmp_path):
 
 
 def test_selftest_flags_a_mistake_that_no_check_catches(zygote, exercises):
-    correct = "import torch\n\ndef softmax(x, dim=-1):\n    return torch.exp(x - torch.logsumexp(x, dim, keepdim=True))\n"
-    uncaught = Mistake("not_a_mistake", "a correct softmax filed as wrong", correct, ("large_logits_stay_finite",), "overflow")
+    correct = (
+        "import torch\n\ndef softmax(x, dim=-1):\n    return torch.exp(x - torch.logsumexp(x, dim, keepdim=True))\n"
+    )
+    uncaught = Mistake(
+        "not_a_mistake", "a correct softmax filed as wrong", correct, ("large_logits_stay_finite",), "overflow"
+    )
     exercise = replace(exercises["softmax"], mistakes=(uncaught,))
     rows = list(run_selftest(Grader([exercise], zygote, policy=lesson_policy()), [exercise], [exercise]))
     assert [(row.solution, row.ok) for row in rows] == [("reference", True), ("not_a_mistake", False)]

@@ -7,7 +7,6 @@ on that exercise.
 from __future__ import annotations
 
 import pytest
-
 from conftest import REPO, checks_of
 
 SOLUTIONS = sorted((REPO / "tests" / "solutions").glob("*.py"))

@@ -75,8 +75,9 @@ def _amplitudes(x: Tensor) -> Tensor:
     return torch.fft.rfft(x.to(torch.float64), dim=-1).abs() * (2.0 / x.shape[-1])
 
 
-def _harmonic_wave(student, freq: float, amp: float, dur: float, sr: int | None, num_harm: int | None,
-                   seed: int) -> tuple[Tensor, str]:
+def _harmonic_wave(
+    student, freq: float, amp: float, dur: float, sr: int | None, num_harm: int | None, seed: int
+) -> tuple[Tensor, str]:
     """The student's wave for these arguments (None: left to the default), checked as a float32 vector."""
     args: list = [freq, amp, dur]
     kwargs: dict = {}
@@ -87,8 +88,11 @@ def _harmonic_wave(student, freq: float, amp: float, dur: float, sr: int | None,
             kwargs["num_harm"] = num_harm
         else:
             args.append(num_harm)
-    shown = "make_sine_wave_harmonics(" + ", ".join(
-        [f"{a:g}" for a in args] + [f"{k}={v}" for k, v in kwargs.items()]) + ")"
+    shown = (
+        "make_sine_wave_harmonics("
+        + ", ".join([f"{a:g}" for a in args] + [f"{k}={v}" for k, v in kwargs.items()])
+        + ")"
+    )
     got = student.call("make_sine_wave_harmonics", *args, seed=seed, **kwargs).value
     n_samples = int(dur * (16000 if sr is None else sr))
     expect_tensor(got, what=shown, shape=(n_samples,), dtype=torch.float32)
@@ -131,8 +135,10 @@ def harmonics_spectrum_on_grid(student, reference):
             if abs(fundamental - amp) > _FLOOR * amp:
                 hint = None
                 if fundamental > amp:
-                    hint = ("The harmonics start at k = 2: range(2, num_harm). Starting at k = 1 adds a second, "
-                            "random sine at the fundamental.")
+                    hint = (
+                        "The harmonics start at k = 2: range(2, num_harm). Starting at k = 1 adds a second, "
+                        "random sine at the fundamental."
+                    )
                 raise CheckFailure(
                     f"In {shown} (random.seed({seed})) the fundamental at {freq:g} Hz has amplitude "
                     f"{fundamental:.4g}; it should be amp = {amp:g}.",
@@ -147,11 +153,15 @@ def harmonics_spectrum_on_grid(student, reference):
                 ratio = at / freq
                 hint = None
                 if abs(ratio - round(ratio)) < 1e-6 and round(ratio) >= num_harm:
-                    hint = (f"The last partial is k = num_harm - 1 = {num_harm - 1}: range(2, num_harm) stops "
-                            "before num_harm.")
+                    hint = (
+                        f"The last partial is k = num_harm - 1 = {num_harm - 1}: range(2, num_harm) stops "
+                        "before num_harm."
+                    )
                 elif any(abs(worst - b) <= 2 for b in allowed):
-                    hint = ("The energy spreads next to a partial: every partial must be an exact sine at "
-                            "k · freq, sampled at n / sr.")
+                    hint = (
+                        "The energy spreads next to a partial: every partial must be an exact sine at "
+                        "k · freq, sampled at n / sr."
+                    )
                 raise CheckFailure(
                     f"In {shown} (random.seed({seed})) there is a sine at {at:g} Hz ({ratio:.3g} × {freq:g} Hz) "
                     f"with amplitude {float(off_grid[worst]):.3g}; with num_harm={num_harm} the partials lie "
@@ -205,14 +215,19 @@ def harmonics_every_partial_appears(student, reference):
         return
     hint = "Add a sine at k · freq for every k in range(2, num_harm)."
     if small == [2] and default == [6]:
-        hint = ("The last partial is k = num_harm - 1, and range(2, num_harm) includes it: "
-                "range(2, num_harm - 1) leaves it out.")
+        hint = (
+            "The last partial is k = num_harm - 1, and range(2, num_harm) includes it: "
+            "range(2, num_harm - 1) leaves it out."
+        )
     elif not small:
         explicit, _, _ = _missing_partials(student, _DEFAULT_CASE[:4] + (7,))
         if not explicit:
             hint = "With num_harm=7 passed, every partial is there: the default must be num_harm=7."
-    case, missing, shown, seeds = ((_SMALL_CASE, small, small_shown, small_seeds) if small
-                                   else (_DEFAULT_CASE, default, default_shown, default_seeds))
+    case, missing, shown, seeds = (
+        (_SMALL_CASE, small, small_shown, small_seeds)
+        if small
+        else (_DEFAULT_CASE, default, default_shown, default_seeds)
+    )
     freq, _, _, _, num_harm = _case_values(case)
     left = " (num_harm left to its default, 7)" if case[4] is None else ""
     raise CheckFailure(
@@ -305,8 +320,12 @@ def _pitch_class_audio(student, n: int, dur: float, sr: int, shown: str) -> tupl
     audio, labels = _pair(student.make_pitch_class_dataset(n, dur, sr), shown)
     _expect_part(audio, f"The audio of {shown}", (12 * n, int(dur * sr)), torch.float32)
     expected = torch.arange(12).repeat_interleave(n)
-    if (isinstance(labels, Tensor) and list(labels.shape) == [12 * n] and not labels.is_complex()
-            and bool(torch.isfinite(labels.to(torch.float64)).all())):
+    if (
+        isinstance(labels, Tensor)
+        and list(labels.shape) == [12 * n]
+        and not labels.is_complex()
+        and bool(torch.isfinite(labels.to(torch.float64)).all())
+    ):
         values = labels.to(torch.float64)
         if bool((values == values.round()).all()) and bool(((values >= 0) & (values <= 11)).all()):
             return audio.detach().to(torch.float64), values.to(torch.int64)
@@ -320,10 +339,14 @@ def _order_hint(labels: Tensor, n: int, audio: Tensor, sr: int) -> str | None:
     strongest = _strongest_frequencies(audio.detach().to(torch.float64), sr)
     clips = (strongest[:, None] - torch.tensor(PITCHES, dtype=torch.float64)).abs().argmin(dim=1)
     if torch.equal(clips, torch.arange(12).repeat_interleave(n)):
-        return ("Your clips are in pitch-major order but your labels are interleaved (0, 1, …, 11, 0, …): "
-                "make the labels in the same order as the clips.")
-    return ("The clips are interleaved (pitch 0, 1, …, 11, 0, 1, …). In a comprehension with two fors the "
-            "left one is the outer loop: [... for pitch in PITCHES for _ in range(n)].")
+        return (
+            "Your clips are in pitch-major order but your labels are interleaved (0, 1, …, 11, 0, …): "
+            "make the labels in the same order as the clips."
+        )
+    return (
+        "The clips are interleaved (pitch 0, 1, …, 11, 0, 1, …). In a comprehension with two fors the "
+        "left one is the outer loop: [... for pitch in PITCHES for _ in range(n)]."
+    )
 
 
 def _start(values: Tensor) -> str:
@@ -331,8 +354,10 @@ def _start(values: Tensor) -> str:
     return f"[{shown}, …]" if values.numel() > 8 else f"[{shown}]"
 
 
-_LOUD_PARTIAL_HINT = ("A partial is louder than the fundamental: in make_sine_wave_harmonics, partial k has amplitude "
-                      "amp * u / k ** (1 + v), at most amp / k (mind the parentheses around 1 + v).")
+_LOUD_PARTIAL_HINT = (
+    "A partial is louder than the fundamental: in make_sine_wave_harmonics, partial k has amplitude "
+    "amp * u / k ** (1 + v), at most amp / k (mind the parentheses around 1 + v)."
+)
 
 
 def _is_partial(strongest: float, pitch: float, tol: float) -> bool:
@@ -341,16 +366,21 @@ def _is_partial(strongest: float, pitch: float, tol: float) -> bool:
     return k >= 2 and abs(strongest - k * pitch) <= tol
 
 
-def _own_amplitudes(student, freq: float, amp: float, dur: float, sr: int, num_harm: int | None,
-                    ks: list[int], seed: int) -> list[float] | None:
+def _own_amplitudes(
+    student, freq: float, amp: float, dur: float, sr: int, num_harm: int | None, ks: list[int], seed: int
+) -> list[float] | None:
     """Amplitudes at k · freq of the student's own make_sine_wave_harmonics; None if it gives nothing usable."""
     args = (freq, amp, dur, sr) if num_harm is None else (freq, amp, dur, sr, num_harm)
     try:
         got = student.call("make_sine_wave_harmonics", *args, seed=seed).value
     except CheckFailure:
         return None
-    if (not isinstance(got, Tensor) or not got.is_floating_point() or list(got.shape) != [int(dur * sr)]
-            or not bool(torch.isfinite(got).all())):
+    if (
+        not isinstance(got, Tensor)
+        or not got.is_floating_point()
+        or list(got.shape) != [int(dur * sr)]
+        or not bool(torch.isfinite(got).all())
+    ):
         return None
     freqs = torch.tensor([[k * freq for k in ks]], dtype=torch.float64)
     return _amplitudes_at(got.detach().to(torch.float64)[None], freqs, sr)[0].tolist()
@@ -362,16 +392,20 @@ def _own_fundamental_hint(student, freq: float, amp: float, dur: float, sr: int,
         own = _own_amplitudes(student, freq, amp, dur, sr, num_harm, [1], seed)
         if own is not None and abs(own[0] - amp) > 0.02 * amp:
             call = f"make_sine_wave_harmonics({freq:g}, {amp:g}, {dur:g}, {sr}{'' if num_harm is None else ', 3'})"
-            return (f"Your {call} itself has a fundamental of amplitude {own[0]:.3g}, not amp = {amp:g}: "
-                    "fix make_sine_wave_harmonics first.")
+            return (
+                f"Your {call} itself has a fundamental of amplitude {own[0]:.3g}, not amp = {amp:g}: "
+                "fix make_sine_wave_harmonics first."
+            )
     return None
 
 
 @check(make_pitch_class_dataset, points=1, public=True)
 def pitch_class_shapes_and_labels(student, reference):
     """Audio is float32 [12·n, int(dur·sr)], labels int64 [12·n] in pitch-major order (0, 0, 1, 1, …)."""
-    for n, dur, sr, shown in ((2, 0.25, None, "make_pitch_class_dataset(2, 0.25)"),
-                              (1, None, 2000, "make_pitch_class_dataset(1, sr=2000)")):
+    for n, dur, sr, shown in (
+        (2, 0.25, None, "make_pitch_class_dataset(2, 0.25)"),
+        (1, None, 2000, "make_pitch_class_dataset(1, sr=2000)"),
+    ):
         kwargs = {} if sr is None else {"sr": sr}
         args = (n,) if dur is None else (n, dur)
         got = _pair(student.make_pitch_class_dataset(*args, **kwargs), shown)
@@ -470,8 +504,10 @@ def pitch_class_levels(student, reference):
         if a3 > tol:
             own = [_own_amplitudes(student, freq, 1.0, dur, sr, 3, [3], seed) for seed in (0, 1)]
             if any(levels is not None and levels[0] > _FLOOR for levels in own):
-                hint = (f"Your make_sine_wave_harmonics({freq:g}, 1, {dur:g}, {sr}, 3) itself adds a partial at "
-                        "k = 3: range(2, num_harm) stops before num_harm, so num_harm=3 gives only k = 2.")
+                hint = (
+                    f"Your make_sine_wave_harmonics({freq:g}, 1, {dur:g}, {sr}, 3) itself adds a partial at "
+                    "k = 3: range(2, num_harm) stops before num_harm, so num_harm=3 gives only k = 2."
+                )
             else:
                 hint = "Pass num_harm=3 to make_sine_wave_harmonics."
             raise CheckFailure(
@@ -495,8 +531,9 @@ def pitch_class_levels(student, reference):
 
 def _pitch_values(pitches, n: int, shown: str) -> Tensor:
     """The pitches as float64, whatever numeric container they came in (checked elsewhere)."""
-    if isinstance(pitches, (list, tuple)) and all(isinstance(p, (int, float)) and not isinstance(p, bool)
-                                                   for p in pitches):
+    if isinstance(pitches, (list, tuple)) and all(
+        isinstance(p, (int, float)) and not isinstance(p, bool) for p in pitches
+    ):
         pitches = torch.tensor([float(p) for p in pitches], dtype=torch.float64)
     if not isinstance(pitches, Tensor) or pitches.is_complex() or pitches.dtype == torch.bool:
         raise CheckFailure(f"The pitches of {shown} should be a float32 tensor, but they are {describe(pitches)}.")
@@ -582,10 +619,11 @@ def random_pitch_samples_match_pitches(student, reference):
         row = wrong[0]
         hint = _own_fundamental_hint(student, wanted[row], 0.3, dur, sr, None)
         if hint is None:
-            if (all(0.3 - tol <= a <= 0.8 + tol for a in amplitudes)
-                    and max(amplitudes) - min(amplitudes) > 2 * tol):
-                hint = ("The fundamental's amplitude is a fixed 0.3 here, not 0.3 + random.random() / 2 as in the "
-                        "pitch-class data set.")
+            if all(0.3 - tol <= a <= 0.8 + tol for a in amplitudes) and max(amplitudes) - min(amplitudes) > 2 * tol:
+                hint = (
+                    "The fundamental's amplitude is a fixed 0.3 here, not 0.3 + random.random() / 2 as in the "
+                    "pitch-class data set."
+                )
             else:
                 hint = "Each clip is make_sine_wave_harmonics(pitch, 0.3, dur, sr) plus noise."
         raise CheckFailure(
@@ -599,12 +637,12 @@ EXERCISE = Exercise(
     id="harmonics",
     title="harmonics and the pitch data sets",
     intro=(
-        'Real instruments are not pure sines: above the fundamental f they sound partials at '
-        '2f, 3f, … that get quieter as k grows. Here partial k (for k = 2 … num_harm − 1) has'
-        ' amplitude `amp · u / k^(1 + v)` with u and v random. The lesson builds two data '
-        'sets from it: 12 pitch classes (A4 = 440 Hz up to Ab5 = 830.6 Hz, 100 clips of 3 s '
-        'each, 1,200 in all) and random integer pitches between 220 and 880 Hz. A list '
-        'comprehension with two `for`s and `torch.stack` do most of the work.'
+        "Real instruments are not pure sines: above the fundamental f they sound partials at "
+        "2f, 3f, … that get quieter as k grows. Here partial k (for k = 2 … num_harm − 1) has"
+        " amplitude `amp · u / k^(1 + v)` with u and v random. The lesson builds two data "
+        "sets from it: 12 pitch classes (A4 = 440 Hz up to Ab5 = 830.6 Hz, 100 clips of 3 s "
+        "each, 1,200 in all) and random integer pitches between 220 and 880 Hz. A list "
+        "comprehension with two `for`s and `torch.stack` do most of the work."
     ),
     filename="02_harmonics.py",
     functions=(make_sine_wave_harmonics, make_pitch_class_dataset, make_random_pitch_dataset),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -39,8 +40,10 @@ def make_mel_spectrogram(
     """
 
 
-_WRITE_IT = ("convert f_min and f_max to mel (2595 · log10(1 + f / 700)), space n_mels + 2 points evenly, "
-             "convert back to Hz, and build each triangle over the bin frequencies.")
+_WRITE_IT = (
+    "convert f_min and f_max to mel (2595 · log10(1 + f / 700)), space n_mels + 2 points evenly, "
+    "convert back to Hz, and build each triangle over the bin frequencies."
+)
 # make_mel_spectrogram may use torchaudio's transforms; mel_filterbank must be built by hand.
 FORBIDDEN_IN_FILTERBANK = (
     Forbidden("torchaudio.functional.melscale_fbanks", _WRITE_IT, python=("torchaudio.functional.melscale_fbanks",)),
@@ -114,9 +117,18 @@ def _mel_to_hz(m: Tensor, scale: str) -> Tensor:
     return torch.where(m < 15.0, 200.0 * m / 3.0, 1000.0 * torch.exp(log_step * (m - 15.0)))
 
 
-def _bank(n_freqs: int, f_min: float, f_max: float, n_mels: int, sample_rate: int, *,
-          scale: str = "htk", bins_hz: Tensor | None = None, area_norm: bool = False,
-          natural_log: bool = False) -> Tensor:
+def _bank(
+    n_freqs: int,
+    f_min: float,
+    f_max: float,
+    n_mels: int,
+    sample_rate: int,
+    *,
+    scale: str = "htk",
+    bins_hz: Tensor | None = None,
+    area_norm: bool = False,
+    natural_log: bool = False,
+) -> Tensor:
     """A float64 filter bank ``[n_freqs, n_mels]``, right or with one of the known mistakes."""
     if bins_hz is None:
         bins_hz = torch.arange(n_freqs, dtype=torch.float64) * (sample_rate / 2) / (n_freqs - 1)
@@ -128,20 +140,39 @@ def _bank(n_freqs: int, f_min: float, f_max: float, n_mels: int, sample_rate: in
     mels = torch.linspace(float(mel_edges[0]), float(mel_edges[1]), n_mels + 2, dtype=torch.float64)
     hz = _mel_to_hz(mels, scale)
     left, centre, right = hz[:-2], hz[1:-1], hz[2:]
-    bank = torch.clamp(torch.minimum((bins_hz[:, None] - left) / (centre - left),
-                                     (right - bins_hz[:, None]) / (right - centre)), min=0.0)
+    bank = torch.clamp(
+        torch.minimum((bins_hz[:, None] - left) / (centre - left), (right - bins_hz[:, None]) / (right - centre)),
+        min=0.0,
+    )
     if area_norm:
         bank = bank * (2.0 / (right - left))
     return bank
 
 
-def _spectrogram(audio: Tensor, sample_rate: int, n_fft: int, f_min: float, f_max: float, n_mels: int, *,
-                 power: float = 2.0, scale: str = "htk", area_norm: bool = False, periodic: bool = True) -> Tensor:
+def _spectrogram(
+    audio: Tensor,
+    sample_rate: int,
+    n_fft: int,
+    f_min: float,
+    f_max: float,
+    n_mels: int,
+    *,
+    power: float = 2.0,
+    scale: str = "htk",
+    area_norm: bool = False,
+    periodic: bool = True,
+) -> Tensor:
     """A float64 power mel spectrogram, right or with one of the known mistakes."""
     window = torch.hann_window(n_fft, periodic=periodic, dtype=torch.float64)
-    frames = torch.stft(audio.to(torch.float64).reshape(-1, audio.shape[-1]), n_fft, hop_length=n_fft // 2,
-                        window=window, center=True,
-                        pad_mode="reflect", return_complex=True)
+    frames = torch.stft(
+        audio.to(torch.float64).reshape(-1, audio.shape[-1]),
+        n_fft,
+        hop_length=n_fft // 2,
+        window=window,
+        center=True,
+        pad_mode="reflect",
+        return_complex=True,
+    )
     bank = _bank(n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate, scale=scale, area_norm=area_norm)
     mel = torch.einsum("bft,fm->bmt", frames.abs() ** power, bank)
     return mel.reshape(*audio.shape[:-1], n_mels, mel.shape[-1])
@@ -179,14 +210,22 @@ def _spectrogram_hint(got: Tensor, audio: Tensor, settings: dict[str, Any], omit
             return f"The mel axis (second to last) should have n_mels = {n_mels} bands."
         if count != frames:
             explanations = [
-                (1 + length // n_fft,
-                 "That is the frame count of a hop of n_fft; the hop is n_fft // 2 (torchaudio's default hop_length)."),
-                (1 + (length - n_fft) // (n_fft // 2),
-                 "That is the frame count without centring: frames are centred (center=True), which pads n_fft // 2 samples on each side."),
+                (
+                    1 + length // n_fft,
+                    "That is the frame count of a hop of n_fft; the hop is n_fft // 2 (torchaudio's default hop_length).",
+                ),
+                (
+                    1 + (length - n_fft) // (n_fft // 2),
+                    "That is the frame count without centring: frames are centred (center=True), which pads n_fft // 2 samples on each side.",
+                ),
             ]
             if n_fft == 4192:
-                explanations.append((1 + length // 2048,
-                                     "That is the frame count of n_fft = 4096: the lesson uses n_fft = 4192 (not a power of two, but that is what it asks for)."))
+                explanations.append(
+                    (
+                        1 + length // 2048,
+                        "That is the frame count of n_fft = 4096: the lesson uses n_fft = 4192 (not a power of two, but that is what it asks for).",
+                    )
+                )
             matching = [hint for value, hint in explanations if value == count]
             if len(matching) == 1:
                 return matching[0]
@@ -198,11 +237,26 @@ def _spectrogram_hint(got: Tensor, audio: Tensor, settings: dict[str, Any], omit
     expected = _spectrogram(audio, sr, n_fft, f_min, f_max, n_mels)
     rtol, atol = 1e-2, 1e-3 * float(expected.abs().max())
     variants: list[tuple[dict[str, Any], str]] = [
-        ({"power": 1.0}, "These look like magnitudes (power=1): the spectrogram is of power, |STFT|² (power=2.0, the default)."),
-        ({"scale": "slaney", "area_norm": True}, "These look like the Slaney mel scale with Slaney normalisation: use the HTK scale without normalisation (mel_scale='htk', norm=None, torchaudio's defaults)."),
-        ({"scale": "slaney"}, "These look like the Slaney mel scale: use the HTK scale (mel_scale='htk', torchaudio's default)."),
-        ({"area_norm": True}, "These look like area-normalised filters (norm='slaney'): leave the filters unnormalised (norm=None, torchaudio's default)."),
-        ({"periodic": False}, "These look like a symmetric Hann window: use the periodic one (torch.hann_window's default, what torchaudio uses)."),
+        (
+            {"power": 1.0},
+            "These look like magnitudes (power=1): the spectrogram is of power, |STFT|² (power=2.0, the default).",
+        ),
+        (
+            {"scale": "slaney", "area_norm": True},
+            "These look like the Slaney mel scale with Slaney normalisation: use the HTK scale without normalisation (mel_scale='htk', norm=None, torchaudio's defaults).",
+        ),
+        (
+            {"scale": "slaney"},
+            "These look like the Slaney mel scale: use the HTK scale (mel_scale='htk', torchaudio's default).",
+        ),
+        (
+            {"area_norm": True},
+            "These look like area-normalised filters (norm='slaney'): leave the filters unnormalised (norm=None, torchaudio's default).",
+        ),
+        (
+            {"periodic": False},
+            "These look like a symmetric Hann window: use the periodic one (torch.hann_window's default, what torchaudio uses).",
+        ),
     ]
     for changes, hint in variants:
         if _close(got, _spectrogram(audio, sr, n_fft, f_min, f_max, n_mels, **changes), rtol, atol):
@@ -222,7 +276,9 @@ def _spectrogram_hint(got: Tensor, audio: Tensor, settings: dict[str, Any], omit
     return None
 
 
-def _expect_spectrogram(student, reference, audio: Tensor, settings: dict[str, Any], *, omitted: bool, what: str) -> None:
+def _expect_spectrogram(
+    student, reference, audio: Tensor, settings: dict[str, Any], *, omitted: bool, what: str
+) -> None:
     """The student's transform of ``audio`` must match the reference's for ``settings``.
 
     With ``omitted`` the student's function is called with no arguments (its defaults),
@@ -234,18 +290,22 @@ def _expect_spectrogram(student, reference, audio: Tensor, settings: dict[str, A
     except CheckFailure as failure:
         hint = failure.hint
         if "__call__" in failure.message:
-            hint = ("make_mel_spectrogram returns the transform itself (a callable, such as "
-                    "torchaudio.transforms.MelSpectrogram(...)), which is then called on audio.")
+            hint = (
+                "make_mel_spectrogram returns the transform itself (a callable, such as "
+                "torchaudio.transforms.MelSpectrogram(...)), which is then called on audio."
+            )
         raise CheckFailure(failure.message, hint=hint) from None
-    expected = reference.call("make_mel_spectrogram", *(settings[k] for k in SPECTROGRAM_DEFAULTS),
-                              method="__call__", method_args=[audio]).value
+    expected = reference.call(
+        "make_mel_spectrogram", *(settings[k] for k in SPECTROGRAM_DEFAULTS), method="__call__", method_args=[audio]
+    ).value
     shape = list(expected.shape)
     if not isinstance(got, Tensor):
         raise CheckFailure(f"{what} should be a torch.Tensor, but the transform returned {describe(got)}.")
     try:
         expect_tensor(got, what=what, shape=shape, dtype=torch.float32)
-        expect_close(got, expected, what=what, rtol=SPECTROGRAM_RTOL,
-                     atol=SPECTROGRAM_ATOL_OF_MAX * float(expected.abs().max()))
+        expect_close(
+            got, expected, what=what, rtol=SPECTROGRAM_RTOL, atol=SPECTROGRAM_ATOL_OF_MAX * float(expected.abs().max())
+        )
     except CheckFailure as failure:
         raise CheckFailure(failure.message, hint=_spectrogram_hint(got, audio, settings, omitted)) from None
 
@@ -257,34 +317,48 @@ def _expect_spectrogram(student, reference, audio: Tensor, settings: dict[str, A
 def mel_spectrogram_matches_lesson_defaults(student, reference):
     """With its defaults, the transform of 3 s at 16 kHz is a [48, 23] mel power spectrogram that matches."""
     audio = _clip(48000, 16000, freq=523.3, amp=0.5, noise=0.2, seed=50)
-    _expect_spectrogram(student, reference, audio, SPECTROGRAM_DEFAULTS, omitted=True,
-                        what="make_mel_spectrogram()(3 s of audio at 16 kHz)")
+    _expect_spectrogram(
+        student,
+        reference,
+        audio,
+        SPECTROGRAM_DEFAULTS,
+        omitted=True,
+        what="make_mel_spectrogram()(3 s of audio at 16 kHz)",
+    )
 
 
 @check(make_mel_spectrogram, points=1)
 def mel_spectrogram_handles_a_batch(student, reference):
     """With its defaults, the transform of a [2, 12000] batch gives [2, 48, 6], each clip matching."""
-    audio = torch.stack([
-        _clip(12000, 16000, freq=440.0, amp=0.5, noise=0.1, seed=51),
-        _clip(12000, 16000, freq=830.6, amp=0.3, noise=0.2, seed=52),
-    ])
-    _expect_spectrogram(student, reference, audio, SPECTROGRAM_DEFAULTS, omitted=True,
-                        what="make_mel_spectrogram()(audio [2, 12000])")
+    audio = torch.stack(
+        [
+            _clip(12000, 16000, freq=440.0, amp=0.5, noise=0.1, seed=51),
+            _clip(12000, 16000, freq=830.6, amp=0.3, noise=0.2, seed=52),
+        ]
+    )
+    _expect_spectrogram(
+        student, reference, audio, SPECTROGRAM_DEFAULTS, omitted=True, what="make_mel_spectrogram()(audio [2, 12000])"
+    )
 
 
 @check(make_mel_spectrogram, points=1)
 def mel_spectrogram_honours_its_arguments(student, reference):
     """The transform follows sample_rate, n_fft, f_min, f_max and n_mels when they are not the defaults."""
     cases = [
-        ({"sample_rate": 16000, "n_fft": 512, "f_min": 0.0, "f_max": 6000.0, "n_mels": 40},
-         _clip(4000, 16000, freq=1000.0, amp=0.5, noise=0.1, seed=53)),
-        ({"sample_rate": 8000, "n_fft": 256, "f_min": 100.0, "f_max": 3500.0, "n_mels": 24},
-         _clip(2000, 8000, freq=700.0, amp=0.4, noise=0.1, seed=54)),
+        (
+            {"sample_rate": 16000, "n_fft": 512, "f_min": 0.0, "f_max": 6000.0, "n_mels": 40},
+            _clip(4000, 16000, freq=1000.0, amp=0.5, noise=0.1, seed=53),
+        ),
+        (
+            {"sample_rate": 8000, "n_fft": 256, "f_min": 100.0, "f_max": 3500.0, "n_mels": 24},
+            _clip(2000, 8000, freq=700.0, amp=0.4, noise=0.1, seed=54),
+        ),
     ]
     for settings, audio in cases:
         shown = ", ".join(f"{v:g}" for v in settings.values())
-        _expect_spectrogram(student, reference, audio, settings, omitted=False,
-                            what=f"make_mel_spectrogram({shown})(audio)")
+        _expect_spectrogram(
+            student, reference, audio, settings, omitted=False, what=f"make_mel_spectrogram({shown})(audio)"
+        )
 
 
 # --------------------------------------------------------------------------- mel_filterbank
@@ -303,10 +377,18 @@ def _filterbank_hint(got: Tensor, args: tuple) -> str | None:
         return None
     got64 = got.detach().double()
     variants: list[tuple[dict[str, Any], str]] = [
-        ({"scale": "slaney"}, "These look like Slaney mel filters: use the HTK formula mel = 2595 · log10(1 + f / 700)."),
-        ({"natural_log": True}, "These look like mel = 2595 · ln(1 + f / 700) with 10 ** (mel / 2595) on the way back: the HTK formula uses log10."),
-        ({"bins_hz": torch.arange(n_freqs, dtype=torch.float64) * sample_rate / n_freqs},
-         "These look like bins at i · sample_rate / n_freqs Hz: the n_freqs bins run from 0 to sample_rate / 2, at i · (sample_rate / 2) / (n_freqs - 1)."),
+        (
+            {"scale": "slaney"},
+            "These look like Slaney mel filters: use the HTK formula mel = 2595 · log10(1 + f / 700).",
+        ),
+        (
+            {"natural_log": True},
+            "These look like mel = 2595 · ln(1 + f / 700) with 10 ** (mel / 2595) on the way back: the HTK formula uses log10.",
+        ),
+        (
+            {"bins_hz": torch.arange(n_freqs, dtype=torch.float64) * sample_rate / n_freqs},
+            "These look like bins at i · sample_rate / n_freqs Hz: the n_freqs bins run from 0 to sample_rate / 2, at i · (sample_rate / 2) / (n_freqs - 1).",
+        ),
         ({"area_norm": True}, "These look like area-normalised filters: leave them unnormalised, each peaking at 1."),
     ]
     for changes, hint in variants:
@@ -316,7 +398,9 @@ def _filterbank_hint(got: Tensor, args: tuple) -> str | None:
     peaks = got64.amax(dim=0)
     if bool((expected.amax(dim=0) > 0.5).all()) and bool((peaks > 0).all()):
         scaled = got64 / peaks
-        if _close(scaled, expected / expected.amax(dim=0), 0.0, 1e-3) and not _close(peaks, expected.amax(dim=0), 0.0, 1e-3):
+        if _close(scaled, expected / expected.amax(dim=0), 0.0, 1e-3) and not _close(
+            peaks, expected.amax(dim=0), 0.0, 1e-3
+        ):
             return "Each filter has the right shape but a different height: leave them unnormalised (no area normalisation)."
     return None
 
@@ -396,6 +480,7 @@ def _expect_seconds(student, reference, args: tuple) -> None:
     expected = reference.receptive_field_seconds(*args)
     hint = None
     if isinstance(got, (int, float)) and not isinstance(got, bool):
+
         def near(value: float) -> bool:
             return math.isclose(got, value, rel_tol=1e-6)
 
@@ -430,13 +515,13 @@ EXERCISE = Exercise(
     id="mel",
     title="mel spectrogram set-up",
     intro=(
-        'A spectrogram cuts audio into overlapping frames with a Hann window and Fourier-'
-        'transforms each frame; a longer window sharpens frequency but blurs time. Hearing is'
-        ' closer to the mel scale (`2595 · log10(1 + f / 700)`), so a mel filter bank sums '
-        'the STFT bins into `n_mels` triangular bands; unlike a plain spectrogram it needs '
-        'the sample rate. With hop `n_fft // 2` and centred frames, 3 s at 16 kHz with `n_fft'
-        ' = 4192` give 23 frames, and `size` frames cover `n_fft + (size − 1) · hop` samples '
-        '(0.176 s for 10 frames of 512 at 16 kHz).'
+        "A spectrogram cuts audio into overlapping frames with a Hann window and Fourier-"
+        "transforms each frame; a longer window sharpens frequency but blurs time. Hearing is"
+        " closer to the mel scale (`2595 · log10(1 + f / 700)`), so a mel filter bank sums "
+        "the STFT bins into `n_mels` triangular bands; unlike a plain spectrogram it needs "
+        "the sample rate. With hop `n_fft // 2` and centred frames, 3 s at 16 kHz with `n_fft"
+        " = 4192` give 23 frames, and `size` frames cover `n_fft + (size − 1) · hop` samples "
+        "(0.176 s for 10 frames of 512 at 16 kHz)."
     ),
     filename="05_mel.py",
     functions=(make_mel_spectrogram, mel_filterbank, num_frames, receptive_field_seconds),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -14,7 +15,6 @@ from grader.compare import describe, expect_close
 from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in
 from grader.inputs import randn
 
-
 _WRITE_IT = "pick each row's target probability (probs[torch.arange(N), target]) and take the mean of -log."
 FORBIDDEN = (
     Forbidden("torch.nn.functional.nll_loss", _WRITE_IT, python=("torch.nn.functional.nll_loss",)),
@@ -22,9 +22,17 @@ FORBIDDEN = (
     Forbidden("torch.nn.NLLLoss", _WRITE_IT, python=("torch.nn.NLLLoss",)),
     Forbidden("torch.nn.CrossEntropyLoss", _WRITE_IT, python=("torch.nn.CrossEntropyLoss",)),
     # Any other spelling of the library's loss reaches one of these operators.
-    Forbidden("the library's NLL loss", _WRITE_IT,
-              aten=("aten.nll_loss_forward", "aten.nll_loss2d_forward", "aten.nll_loss", "aten.nll_loss_nd",
-                    "aten.cross_entropy_loss")),
+    Forbidden(
+        "the library's NLL loss",
+        _WRITE_IT,
+        aten=(
+            "aten.nll_loss_forward",
+            "aten.nll_loss2d_forward",
+            "aten.nll_loss",
+            "aten.nll_loss_nd",
+            "aten.cross_entropy_loss",
+        ),
+    ),
 )
 
 
@@ -68,23 +76,37 @@ def _known_mistakes(probs: Tensor, target: Tensor) -> list[tuple[Callable[[Tenso
     n = probs.shape[0]
     log_hint = "Take the natural log of the target's probability: the loss is -log p, not -p."
     mistakes: list[tuple[Callable[[Tensor], Tensor], str]] = [
-        (lambda p: -torch.log(_picked(p, target)).sum(),
-         f"The loss should be the mean over the batch, not the sum (yours is {n} times too large here): use .mean()."),
+        (
+            lambda p: -torch.log(_picked(p, target)).sum(),
+            f"The loss should be the mean over the batch, not the sum (yours is {n} times too large here): use .mean().",
+        ),
         (lambda p: -_picked(p, target).mean(), log_hint),
         (lambda p: _picked(p, target).mean(), log_hint),
-        (lambda p: torch.log(_picked(p, target)).mean(),
-         "You forgot the minus sign: the loss is the NEGATIVE log-likelihood, -log p, which is never negative."),
-        (lambda p: -torch.log10(_picked(p, target)).mean(),
-         "Use the natural log (torch.log), not log10: your loss is 1/ln(10) = 0.434 times the right one."),
+        (
+            lambda p: torch.log(_picked(p, target)).mean(),
+            "You forgot the minus sign: the loss is the NEGATIVE log-likelihood, -log p, which is never negative.",
+        ),
+        (
+            lambda p: -torch.log10(_picked(p, target)).mean(),
+            "Use the natural log (torch.log), not log10: your loss is 1/ln(10) = 0.434 times the right one.",
+        ),
         (lambda p: -torch.log2(_picked(p, target)).mean(), "Use the natural log (torch.log), not log2."),
-        (lambda p: -torch.log(p[:, target]).mean(),
-         f"probs[:, target] takes the target columns of EVERY row, an [N, N] block; {PICK_ONE_PER_ROW}."),
-        (lambda p: -torch.log(p).mean(),
-         f"Only the target's probability enters the loss, not every class's: {PICK_ONE_PER_ROW}."),
+        (
+            lambda p: -torch.log(p[:, target]).mean(),
+            f"probs[:, target] takes the target columns of EVERY row, an [N, N] block; {PICK_ONE_PER_ROW}.",
+        ),
+        (
+            lambda p: -torch.log(p).mean(),
+            f"Only the target's probability enters the loss, not every class's: {PICK_ONE_PER_ROW}.",
+        ),
     ]
     if int(target.max()) < n:
-        mistakes.append((lambda p: -torch.log(p[target]).mean(),
-                         f"probs[target] picks whole rows numbered by the labels; {PICK_ONE_PER_ROW}."))
+        mistakes.append(
+            (
+                lambda p: -torch.log(p[target]).mean(),
+                f"probs[target] picks whole rows numbered by the labels; {PICK_ONE_PER_ROW}.",
+            )
+        )
     return mistakes
 
 
@@ -108,8 +130,10 @@ def _expect_loss_tensor(got: Any, probs: Tensor, *, what: str) -> Tensor:
         message = f"{what} should be a 0-d tensor (shape []), but it has shape {list(got.shape)}."
         hint = None
         if list(got.shape) == [1]:
-            hint = ("The loss must be 0-d: the .mean() of the per-example losses as it comes, "
-                    "with no keepdim=True, reshape, unsqueeze or torch.tensor([...]).")
+            hint = (
+                "The loss must be 0-d: the .mean() of the per-example losses as it comes, "
+                "with no keepdim=True, reshape, unsqueeze or torch.tensor([...])."
+            )
         elif list(got.shape) == [n]:
             hint = "These look like the per-example losses: the loss is their mean over the batch, one number."
         elif n > 1 and list(got.shape) == [n, n]:
@@ -124,7 +148,9 @@ def _expect_loss_tensor(got: Any, probs: Tensor, *, what: str) -> Tensor:
     return got
 
 
-def _expect_loss(got: Any, probs: Tensor, target: Tensor, expected: Tensor, *, what: str, rtol: float, atol: float) -> None:
+def _expect_loss(
+    got: Any, probs: Tensor, target: Tensor, expected: Tensor, *, what: str, rtol: float, atol: float
+) -> None:
     """The student's loss must be a 0-d tensor close to ``expected``; names a known mistake if it matches one."""
     got = _expect_loss_tensor(got, probs, what=what)
     try:
@@ -159,8 +185,15 @@ def _batch() -> tuple[Tensor, Tensor]:
 def matches_on_a_batch(student, reference):
     """The loss of a batch of 6 examples over 5 classes is a 0-d tensor equal to mean(-log p[target])."""
     probs, target = _batch()
-    _expect_loss(student.nll_loss(probs, target), probs, target, reference.nll_loss(probs, target),
-                 what=_call_shown(probs, target), rtol=1e-5, atol=1e-6)
+    _expect_loss(
+        student.nll_loss(probs, target),
+        probs,
+        target,
+        reference.nll_loss(probs, target),
+        what=_call_shown(probs, target),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 @check(nll_loss, points=1, public=True)
@@ -168,8 +201,15 @@ def works_for_a_single_example(student, reference):
     """A batch of one example (N = 1) gives the 0-d loss -log p[target]."""
     probs = torch.tensor([[0.1, 0.6, 0.2, 0.1]])
     target = torch.tensor([2])
-    _expect_loss(student.nll_loss(probs, target), probs, target, reference.nll_loss(probs, target),
-                 what=_call_shown(probs, target), rtol=1e-5, atol=1e-6)
+    _expect_loss(
+        student.nll_loss(probs, target),
+        probs,
+        target,
+        reference.nll_loss(probs, target),
+        what=_call_shown(probs, target),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 @check(nll_loss, points=1)
@@ -177,8 +217,15 @@ def keeps_float64_precision(student, reference):
     """float64 probabilities give a float64 loss accurate to float64 precision."""
     probs = torch.softmax(randn(5, 7, seed=42, scale=2.0, dtype=torch.float64), dim=1)
     target = torch.tensor([6, 0, 3, 3, 5])
-    _expect_loss(student.nll_loss(probs, target), probs, target, reference.nll_loss(probs, target),
-                 what=f"{_call_shown(probs, target)} with float64 probs", rtol=1e-10, atol=1e-12)
+    _expect_loss(
+        student.nll_loss(probs, target),
+        probs,
+        target,
+        reference.nll_loss(probs, target),
+        what=f"{_call_shown(probs, target)} with float64 probs",
+        rtol=1e-10,
+        atol=1e-12,
+    )
 
 
 @check(nll_loss, points=3)
@@ -206,8 +253,12 @@ def gradient_matches(student, reference):
             leaf = probs.detach().clone().requires_grad_(True)
             value = wrong(leaf)
             (candidate,) = torch.autograd.grad(value, [leaf])
-            if (isinstance(grad, torch.Tensor) and torch.isfinite(candidate).all() and _close(grad, candidate)
-                    and not _close(expected.grads[0], candidate)):
+            if (
+                isinstance(grad, torch.Tensor)
+                and torch.isfinite(candidate).all()
+                and _close(grad, candidate)
+                and not _close(expected.grads[0], candidate)
+            ):
                 raise CheckFailure(failure.message, hint=hint) from None
         raise
 
@@ -216,11 +267,13 @@ def gradient_matches(student, reference):
 def tiny_probabilities(student, reference):
     """A target probability of 1e-30 gives a large finite loss (69.08 for that row); a tiny non-target one does not matter."""
     tiny = 1e-30
-    probs = torch.tensor([
-        [tiny, 0.7, 0.2, 0.1],      # target 1: a tiny probability in another class must not matter
-        [0.5, tiny, 0.25, 0.25],    # target 1: -log(1e-30) = 69.08
-        [0.25, 0.25, 0.25, 0.25],   # target 3
-    ])
+    probs = torch.tensor(
+        [
+            [tiny, 0.7, 0.2, 0.1],  # target 1: a tiny probability in another class must not matter
+            [0.5, tiny, 0.25, 0.25],  # target 1: -log(1e-30) = 69.08
+            [0.25, 0.25, 0.25, 0.25],  # target 3
+        ]
+    )
     target = torch.tensor([1, 1, 3])
     shown = _call_shown(probs, target)
     got = _expect_loss_tensor(student.nll_loss(probs, target), probs, what=shown)
@@ -236,9 +289,11 @@ def tiny_probabilities(student, reference):
         if 5.0 < implied < 69.0:
             raise CheckFailure(
                 failure.message,
-                hint=(f"Your loss for the row whose target probability is 1e-30 looks like {implied:.4g} instead of "
-                      f"{-math.log(tiny):.4g}: do not add an epsilon to the probabilities or clamp them; "
-                      "-log p must keep growing as p nears 0."),
+                hint=(
+                    f"Your loss for the row whose target probability is 1e-30 looks like {implied:.4g} instead of "
+                    f"{-math.log(tiny):.4g}: do not add an epsilon to the probabilities or clamp them; "
+                    "-log p must keep growing as p nears 0."
+                ),
             ) from None
         raise
 
@@ -247,10 +302,10 @@ EXERCISE = Exercise(
     id="nll",
     title="negative log-likelihood",
     intro=(
-        'The negative log-likelihood of a batch is the mean, over rows, of `−log p[target]`: '
-        'the probability the model gave to the right class. It grows without bound as that '
-        'probability nears 0, and it is the mean (not the sum) so that it does not depend on '
-        'the batch size.'
+        "The negative log-likelihood of a batch is the mean, over rows, of `−log p[target]`: "
+        "the probability the model gave to the right class. It grows without bound as that "
+        "probability nears 0, and it is the mean (not the sum) so that it does not depend on "
+        "the batch size."
     ),
     filename="04_nll.py",
     functions=(nll_loss,),

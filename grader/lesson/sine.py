@@ -55,13 +55,16 @@ def _sine_hint(got: Tensor, freq: float, amp: float, n_samples: int, sr: int, at
     end_time = torch.linspace(0, (n_samples) / sr, n_samples, dtype=torch.float64)
     candidates = [
         (amp * torch.cos(phase), "This is a cosine: the wave must start at 0, so use sin, not cos."),
-        (amp * torch.sin(freq * n / sr),
-         "The frequency is off by a factor of 2π: the argument of sin is 2π · freq · n / sr (in radians)."),
-        (torch.sin(phase) if amp != 1 else None,
-         "The amplitude is missing: multiply the sine by amp."),
-        (amp * torch.sin(2 * math.pi * freq * end_time),
-         "The time of sample n must be n / sr: torch.linspace(0, dur, n) includes the end point dur, "
-         "which stretches the time axis. Use torch.arange(n) / sr."),
+        (
+            amp * torch.sin(freq * n / sr),
+            "The frequency is off by a factor of 2π: the argument of sin is 2π · freq · n / sr (in radians).",
+        ),
+        (torch.sin(phase) if amp != 1 else None, "The amplitude is missing: multiply the sine by amp."),
+        (
+            amp * torch.sin(2 * math.pi * freq * end_time),
+            "The time of sample n must be n / sr: torch.linspace(0, dur, n) includes the end point dur, "
+            "which stretches the time axis. Use torch.arange(n) / sr.",
+        ),
     ]
     g = got.detach().to(torch.float64)
     for candidate, hint in candidates:
@@ -70,8 +73,10 @@ def _sine_hint(got: Tensor, freq: float, amp: float, n_samples: int, sr: int, at
     spectrum = torch.fft.rfft(g - g.mean()).abs()
     strongest = float(spectrum.argmax()) * sr / n_samples
     if abs(strongest - freq) > 2 * sr / n_samples:
-        return (f"The strongest frequency in your wave is {strongest:.1f} Hz, not {freq:g} Hz: sample n is at "
-                "time n / sr seconds, and sin takes radians, so the argument is 2π · freq · n / sr.")
+        return (
+            f"The strongest frequency in your wave is {strongest:.1f} Hz, not {freq:g} Hz: sample n is at "
+            "time n / sr seconds, and sin takes radians, so the argument is 2π · freq · n / sr."
+        )
     return None
 
 
@@ -90,8 +95,7 @@ def _expect_sine(student, reference, freq: float, amp: float, dur: float, sr: in
         elif sr is None and got.shape[0] in (int(dur * 44100), int(dur * 22050), int(dur * 8000)):
             hint = "The default sample rate must be sr=16000."
         raise CheckFailure(
-            f"{shown} should return {n_samples} samples (int(dur * sr) at sr={rate}), "
-            f"but it returned {got.shape[0]}.",
+            f"{shown} should return {n_samples} samples (int(dur * sr) at sr={rate}), but it returned {got.shape[0]}.",
             hint=hint,
         )
     expect_tensor(got, what=shown, shape=(n_samples,), dtype=torch.float32)
@@ -144,8 +148,7 @@ def _noise(student, amp: float, dur: float, sr: int | None, seed: int = 0) -> tu
         elif sr is not None and got.shape[0] == int(dur * 16000):
             hint = "Use the sample rate sr you are given, not a fixed 16000."
         raise CheckFailure(
-            f"{shown} should return {n_samples} samples (int(dur * sr) at sr={rate}), "
-            f"but it returned {got.shape[0]}.",
+            f"{shown} should return {n_samples} samples (int(dur * sr) at sr={rate}), but it returned {got.shape[0]}.",
             hint=hint,
         )
     expect_tensor(got, what=shown, shape=(n_samples,), dtype=torch.float32)
@@ -226,17 +229,22 @@ def noise_is_white(student, reference):
     # The periodogram of white Gaussian noise has flatness e^-γ = 0.5615 (standard error 0.005 here).
     if flatness < 0.51:
         bands = torch.stack([band.mean() for band in torch.tensor_split(power, 8)])
-        detail = (f"; the lowest eighth of the spectrum has {float(bands[0] / bands.mean()):.2f} times the average "
-                  f"power, the highest {float(bands[-1] / bands.mean()):.2f} times")
+        detail = (
+            f"; the lowest eighth of the spectrum has {float(bands[0] / bands.mean()):.2f} times the average "
+            f"power, the highest {float(bands[-1] / bands.mean()):.2f} times"
+        )
         held = float((x[1:] == x[:-1]).to(torch.float64).mean())
-        hint = ("Draw every sample independently (torch.randn(n) * amp); repeating, holding or smoothing "
-                "values colours the noise.")
+        hint = (
+            "Draw every sample independently (torch.randn(n) * amp); repeating, holding or smoothing "
+            "values colours the noise."
+        )
         if held > 0.25:
-            hint = (f"Your noise holds each value for several samples ({held:.0%} of neighbours are equal): draw "
-                    "a new value for every sample, torch.randn(n) * amp.")
+            hint = (
+                f"Your noise holds each value for several samples ({held:.0%} of neighbours are equal): draw "
+                "a new value for every sample, torch.randn(n) * amp."
+            )
         raise CheckFailure(
-            f"The spectrum of {shown} is not flat: spectral flatness {flatness:.3f} (white noise: about "
-            f"0.56){detail}.",
+            f"The spectrum of {shown} is not flat: spectral flatness {flatness:.3f} (white noise: about 0.56){detail}.",
             hint=hint,
         )
 
@@ -266,9 +274,9 @@ EXERCISE = Exercise(
     id="sine",
     title="sine waves and white noise",
     intro=(
-        'A sound is a sequence of samples: `sr` of them per second. A sine of frequency f and'
-        ' amplitude a has sample n equal to `a · sin(2π · f · n / sr)`. White noise is '
-        'Gaussian: every sample drawn independently, with standard deviation `amp`. Both are '
+        "A sound is a sequence of samples: `sr` of them per second. A sine of frequency f and"
+        " amplitude a has sample n equal to `a · sin(2π · f · n / sr)`. White noise is "
+        "Gaussian: every sample drawn independently, with standard deviation `amp`. Both are "
         "the raw material of the lesson's synthetic data set."
     ),
     filename="01_sine.py",

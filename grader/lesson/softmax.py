@@ -12,7 +12,6 @@ from grader.compare import expect_close, expect_tensor, no_gradient_message
 from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in
 from grader.inputs import randn
 
-
 _WRITE_IT = "exp(x - max) divided by its sum along dim, with torch.exp, max and sum (torch.logsumexp is allowed)."
 FORBIDDEN = (
     Forbidden("torch.softmax", _WRITE_IT, python=("torch.softmax",)),
@@ -20,12 +19,21 @@ FORBIDDEN = (
     Forbidden("Tensor.softmax", _WRITE_IT, python=("torch.Tensor.softmax",)),
     Forbidden("torch.special.softmax", _WRITE_IT, python=("torch.special.softmax",)),
     Forbidden("torch.nn.Softmax", _WRITE_IT, python=("torch.nn.Softmax",)),
-    Forbidden("a log-softmax function", _WRITE_IT, python=(
-        "torch.log_softmax", "torch.nn.functional.log_softmax", "torch.Tensor.log_softmax",
-        "torch.special.log_softmax", "torch.nn.LogSoftmax",
-    )),
+    Forbidden(
+        "a log-softmax function",
+        _WRITE_IT,
+        python=(
+            "torch.log_softmax",
+            "torch.nn.functional.log_softmax",
+            "torch.Tensor.log_softmax",
+            "torch.special.log_softmax",
+            "torch.nn.LogSoftmax",
+        ),
+    ),
     # Whatever the spelling (an alias, torch._C, ...), every softmax reaches these operators.
-    Forbidden("a library softmax", _WRITE_IT, aten=("aten._softmax", "aten.softmax", "aten._log_softmax", "aten.log_softmax")),
+    Forbidden(
+        "a library softmax", _WRITE_IT, aten=("aten._softmax", "aten.softmax", "aten._log_softmax", "aten.log_softmax")
+    ),
 )
 
 
@@ -51,8 +59,14 @@ def matches_on_a_batch_with_default_dim(student, reference):
     """softmax(x) of a [4, 5] batch, with the default dim, matches the reference."""
     x = randn(4, 5, seed=1, scale=2.0)
     got = student.softmax(x)
-    expect_close(got, reference.softmax(x), what="softmax(x) for x of shape [4, 5]", rtol=1e-4, atol=1e-6,
-                 hint=lambda: name_the_mistake(x, -1, got))
+    expect_close(
+        got,
+        reference.softmax(x),
+        what="softmax(x) for x of shape [4, 5]",
+        rtol=1e-4,
+        atol=1e-6,
+        hint=lambda: name_the_mistake(x, -1, got),
+    )
 
 
 @check(softmax, points=2, public=True)
@@ -61,8 +75,14 @@ def matches_along_every_dim(student, reference):
     x = randn(3, 4, 5, seed=2, scale=3.0)
     for dim in (0, 1, 2, -2):
         got = student.softmax(x, dim)
-        expect_close(got, reference.softmax(x, dim), what=f"softmax(x, dim={dim}) for x of shape [3, 4, 5]",
-                     rtol=1e-4, atol=1e-6, hint=lambda dim=dim, got=got: name_the_mistake(x, dim, got))
+        expect_close(
+            got,
+            reference.softmax(x, dim),
+            what=f"softmax(x, dim={dim}) for x of shape [3, 4, 5]",
+            rtol=1e-4,
+            atol=1e-6,
+            hint=lambda dim=dim, got=got: name_the_mistake(x, dim, got),
+        )
 
 
 @check(softmax, points=1)
@@ -70,8 +90,14 @@ def keeps_float64_precision(student, reference):
     """A float64 input gives a float64 result accurate to float64 precision."""
     x = randn(6, 7, seed=3, scale=4.0, dtype=torch.float64)
     got = student.softmax(x, 1)
-    expect_close(got, reference.softmax(x, 1), what="softmax(x, dim=1) for float64 x", rtol=1e-10, atol=1e-13,
-                 hint=lambda: name_the_mistake(x, 1, got))
+    expect_close(
+        got,
+        reference.softmax(x, 1),
+        what="softmax(x, dim=1) for float64 x",
+        rtol=1e-10,
+        atol=1e-13,
+        hint=lambda: name_the_mistake(x, 1, got),
+    )
 
 
 @check(softmax, points=3)
@@ -81,8 +107,14 @@ def large_logits_stay_finite(student, reference):
     x[0] = torch.tensor([1e4, 1e4 - 1.0, 0.0, -1e4, 9990.0, 5.0])
     # A relative error of ~5e-4 at logits of 1e4 is float32 rounding (EXERCISES.md).
     got = student.softmax(x, -1)
-    expect_close(got, reference.softmax(x, -1), what="softmax(x) with logits up to 1e4", rtol=1e-3, atol=1e-6,
-                 hint=lambda: name_the_mistake(x, -1, got))
+    expect_close(
+        got,
+        reference.softmax(x, -1),
+        what="softmax(x) with logits up to 1e4",
+        rtol=1e-3,
+        atol=1e-6,
+        hint=lambda: name_the_mistake(x, -1, got),
+    )
 
 
 @check(softmax, points=2)
@@ -97,10 +129,15 @@ def gradient_matches(student, reference):
         raise CheckFailure(
             no_gradient_message(got.value, expected.value, what="softmax(x, dim=1)", wrt="x", rtol=1e-4, atol=1e-6),
             hint="Your result is detached from x: keep the computation in torch operations on x, "
-                 "with no .detach(), .item(), .numpy() or torch.tensor(...) on the way.",
+            "with no .detach(), .item(), .numpy() or torch.tensor(...) on the way.",
         )
-    expect_close(got.grads[0], expected.grads[0], what="the gradient of softmax(x, dim=1) with respect to x",
-                 rtol=1e-3, atol=1e-6)
+    expect_close(
+        got.grads[0],
+        expected.grads[0],
+        what="the gradient of softmax(x, dim=1) with respect to x",
+        rtol=1e-3,
+        atol=1e-6,
+    )
 
 
 # --------------------------------------------------------------------------- naming the mistake
@@ -110,7 +147,8 @@ def gradient_matches(student, reference):
 
 def _close(got: object, expected: Tensor) -> bool:
     return (
-        isinstance(got, Tensor) and got.shape == expected.shape
+        isinstance(got, Tensor)
+        and got.shape == expected.shape
         and bool(torch.isclose(got.double(), expected.double(), rtol=1e-3, atol=1e-6).all())
     )
 
@@ -121,8 +159,10 @@ def overflowing_exp(x: Tensor, dim: int, got: Tensor) -> str | None:
         return None
     if not bool(torch.isfinite(reference.softmax.softmax(x, dim)).all()):
         return None
-    return ("exp(x) overflows for large logits (exp(89) is already inf in float32), and inf / inf is NaN: "
-            "subtract the maximum along dim first, since softmax(x) equals softmax(x - max).")
+    return (
+        "exp(x) overflows for large logits (exp(89) is already inf in float32), and inf / inf is NaN: "
+        "subtract the maximum along dim first, since softmax(x) equals softmax(x - max)."
+    )
 
 
 def normalised_along_another_dim(x: Tensor, dim: int, got: Tensor) -> str | None:
@@ -132,8 +172,10 @@ def normalised_along_another_dim(x: Tensor, dim: int, got: Tensor) -> str | None
     asked = dim % x.dim()
     for other in range(x.dim()):
         if other != asked and _close(got, reference.softmax.softmax(x, other)):
-            return (f"Your softmax normalises along dim {other}, not along the dim it is given ({asked}): "
-                    "use dim in both the max and the sum (with keepdim=True).")
+            return (
+                f"Your softmax normalises along dim {other}, not along the dim it is given ({asked}): "
+                "use dim in both the max and the sum (with keepdim=True)."
+            )
     whole = torch.exp(x.double() - x.double().max())
     if _close(got, whole / whole.sum()):
         return "Your softmax normalises over the whole tensor: sum along dim only (with keepdim=True)."
@@ -154,8 +196,10 @@ def float32_arithmetic(x: Tensor, dim: int, got: Tensor) -> str | None:
         return None
     as_float32 = reference.softmax.softmax(x.float(), dim).double()
     if got.dtype != torch.float64 or _close(got, as_float32):
-        return ("Your softmax computes in float32 (.float() or a float32 constant tensor): keep x's dtype, "
-                "so a float64 input gets a float64 answer.")
+        return (
+            "Your softmax computes in float32 (.float() or a float32 constant tensor): keep x's dtype, "
+            "so a float64 input gets a float64 answer."
+        )
     return None
 
 
@@ -174,10 +218,10 @@ EXERCISE = Exercise(
     id="softmax",
     title="softmax",
     intro=(
-        'A classifier outputs one logit per class; softmax turns them into probabilities: '
-        '`exp(x) / sum(exp(x))`. Written naively it overflows: `exp(89)` is already infinite '
-        'in float32, and `inf / inf` is NaN. Since softmax(x) equals softmax(x − c) for any '
-        'constant c, subtract the maximum first.'
+        "A classifier outputs one logit per class; softmax turns them into probabilities: "
+        "`exp(x) / sum(exp(x))`. Written naively it overflows: `exp(89)` is already infinite "
+        "in float32, and `inf / inf` is NaN. Since softmax(x) equals softmax(x − c) for any "
+        "constant c, subtract the maximum first."
     ),
     filename="03_softmax.py",
     functions=(softmax,),

@@ -81,8 +81,10 @@ def _parts(value: Any, n: int, ratio: float | None, what: str) -> tuple[Tensor, 
             train = name.startswith("train")
             wrong_cuts = {round(n * ratio), math.ceil(n * ratio)} - {k}
             if got is not None and got in {c if train else n - c for c in wrong_cuts}:
-                hint = (f"The train set gets int(N · train_ratio) = int({n} · {ratio:g}) = {k} rows: int() rounds "
-                        f"down, as in the lesson's int(len(dataset) * 0.8).")
+                hint = (
+                    f"The train set gets int(N · train_ratio) = int({n} · {ratio:g}) = {k} rows: int() rounds "
+                    f"down, as in the lesson's int(len(dataset) * 0.8)."
+                )
             elif got is not None and got == (n - k if train else k) and k != n - k:
                 hint = "The train set is the first int(N · train_ratio) shuffled rows and the test set the rest; yours look swapped."
             elif got is not None and omitted and part.dim() == (3 if name.endswith("data") else 1):
@@ -99,17 +101,19 @@ def _row_ids(rows: Tensor, data: Tensor, what: str) -> Tensor:
     matches[valid] = (rows[valid] == data[ids[valid]]).flatten(1).all(dim=1)
     if not bool(matches.all()):
         bad = int((~matches).nonzero()[0])
-        raise CheckFailure(f"Row {bad} of {what} is not one of the rows of data: it starts with "
-                           f"{rows[bad].flatten()[:4].tolist()}.",
-                           hint="Index data with a permutation of its rows (data[permutation]), without changing the rows.")
+        raise CheckFailure(
+            f"Row {bad} of {what} is not one of the rows of data: it starts with {rows[bad].flatten()[:4].tolist()}.",
+            hint="Index data with a permutation of its rows (data[permutation]), without changing the rows.",
+        )
     return ids
 
 
 def _validated(value: Any, data: Tensor, ratio: float | None, what: str) -> tuple[Tensor, tuple]:
     """The row ids of train then test data, and the four parts: a CheckFailure if they are not valid."""
     parts = _parts(value, data.shape[0], ratio, what)
-    ids = torch.cat([_row_ids(parts[0], data, f"train_data from {what}"),
-                     _row_ids(parts[1], data, f"test_data from {what}")])
+    ids = torch.cat(
+        [_row_ids(parts[0], data, f"train_data from {what}"), _row_ids(parts[1], data, f"test_data from {what}")]
+    )
     return ids, parts
 
 
@@ -151,7 +155,7 @@ def split_uses_every_row_once(student, reference):
             f"{what}: each of the {n} rows should appear once, but rows {twice[:3]} appear more than once "
             f"and rows {missing[:3]} not at all.",
             hint="Shuffle with a permutation (torch.randperm(N)), which uses each row exactly once, "
-                 "not with independent random draws.",
+            "not with independent random draws.",
         )
 
 
@@ -170,8 +174,10 @@ def split_keeps_labels_with_their_rows(student, reference):
             if torch.equal(got, labels):
                 hint = "The labels were not shuffled with the data: index labels with the same permutation as data."
             else:
-                hint = ("Data and labels look shuffled with different permutations: draw one permutation "
-                        "(torch.randperm) and index both data and labels with it.")
+                hint = (
+                    "Data and labels look shuffled with different permutations: draw one permutation "
+                    "(torch.randperm) and index both data and labels with it."
+                )
         raise CheckFailure(
             f"{what}: {count} of {n} labels are not the labels of their rows (the first: position {int(wrong.nonzero()[0])} "
             f"of train then test has label {int(got[wrong][0])}, but its row's label is {int(expected[wrong][0])}).",
@@ -208,13 +214,18 @@ def split_leaves_inputs_unchanged(student, reference):
         now = after[index] if index < len(after) else None
         if not isinstance(now, Tensor) or now.shape != before.shape or not torch.equal(now, before):
             if _same_rows_reordered(now, before):
-                hint = (f"Build new tensors ({name}[permutation]) instead of writing the shuffled rows back into "
-                        f"{name} ({name}[:] = ..., {name}.copy_(...)): the caller's data set must stay as it was.")
+                hint = (
+                    f"Build new tensors ({name}[permutation]) instead of writing the shuffled rows back into "
+                    f"{name} ({name}[:] = ..., {name}.copy_(...)): the caller's data set must stay as it was."
+                )
             else:
-                hint = (f"Do not modify {name} in place ({name}[...] = ..., {name} += ..., methods ending in _): "
-                        f"work on new tensors, the caller's data set must stay as it was.")
-            raise CheckFailure(f"{what} changed its {name} argument: afterwards it is not the tensor it was.",
-                               hint=hint)
+                hint = (
+                    f"Do not modify {name} in place ({name}[...] = ..., {name} += ..., methods ending in _): "
+                    f"work on new tensors, the caller's data set must stay as it was."
+                )
+            raise CheckFailure(
+                f"{what} changed its {name} argument: afterwards it is not the tensor it was.", hint=hint
+            )
     _validated(outcome.value, data, 0.75, what)
 
 
@@ -229,7 +240,7 @@ def split_is_reproducible(student, reference):
         raise CheckFailure(
             f"{what} gave two different splits under the same seed (random.seed(3) and torch.manual_seed(3)).",
             hint="Draw the permutation from torch's global generator (torch.randperm) or Python's random module, "
-                 "which torch.manual_seed and random.seed make reproducible; numpy's generator is not seeded by them.",
+            "which torch.manual_seed and random.seed make reproducible; numpy's generator is not seeded by them.",
         )
     other, _, _, _ = _split_ids(student, n, 0.8, seed=4)
     if torch.equal(first, other):
@@ -244,8 +255,8 @@ EXERCISE = Exercise(
     id="split",
     title="shuffle and split",
     intro=(
-        'Before training, shuffle the clips with one random permutation (`torch.randperm`) '
-        'and apply the same permutation to the labels; then the first 80 % train the model '
+        "Before training, shuffle the clips with one random permutation (`torch.randperm`) "
+        "and apply the same permutation to the labels; then the first 80 % train the model "
         "and the rest test it (960 and 240 of the lesson's 1,200 clips)."
     ),
     filename="07_split.py",

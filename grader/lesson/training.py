@@ -14,10 +14,9 @@ from torch import Tensor
 import reference.training
 from grader.compare import describe, expect_close, expect_tensor
 from grader.exercise import CheckFailure, Exercise, check, exercise_class, exercise_function, mistakes_in
-from grader.lesson.given import LinearClassifier
 from grader.inputs import randn
+from grader.lesson.given import PITCHES, LinearClassifier
 from grader.sandbox.wire import ModuleSnapshot
-from grader.lesson.given import PITCHES
 
 
 @exercise_class
@@ -43,7 +42,9 @@ class PitchClassifier(torch.nn.Module):
 
 
 @exercise_function
-def train_classifier(model: torch.nn.Module, features: Tensor, labels: Tensor, n_steps: int = 300, lr: float = 1e-3) -> list[float]:
+def train_classifier(
+    model: torch.nn.Module, features: Tensor, labels: Tensor, n_steps: int = 300, lr: float = 1e-3
+) -> list[float]:
     """Train ``model`` on the whole batch for ``n_steps`` steps; return the losses.
 
     ``features`` is float32 ``[N, n_mels]`` (one dB mel frame per clip), ``labels`` int64
@@ -94,7 +95,7 @@ def _mel(freq: float) -> float:
     return 2595.0 * math.log10(1.0 + freq / 700.0)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pitch_frames(rows_per_pitch: int, seed: int) -> tuple[Tensor, Tensor]:
     """Synthetic dB mel frames of the lesson's 12 pitches: ``(features [12·n, 48], labels [12·n])``.
 
@@ -123,8 +124,11 @@ def pitch_frames(rows_per_pitch: int, seed: int) -> tuple[Tensor, Tensor]:
         triangle = (1 - (bins - position[:, None]).abs()).clamp(min=0)
         power += (1048.0 * level[:, None]) ** 2 * triangle  # |amp · sum(hann) / 2|²
     filter_width = 8.0 * (1 + bins / 24)  # FFT bins under each mel filter
-    noise = 1572.0 * noise_std[:, None] ** 2 * filter_width * torch.exp(
-        0.5 * torch.randn(n, N_MELS, generator=generator, dtype=torch.float64)
+    noise = (
+        1572.0
+        * noise_std[:, None] ** 2
+        * filter_width
+        * torch.exp(0.5 * torch.randn(n, N_MELS, generator=generator, dtype=torch.float64))
     )
     features = 10 * torch.log10(power + noise)
     return features.to(torch.float32), labels
@@ -202,8 +206,9 @@ def _expect_classifier(student, args: tuple, method: str, x: Tensor, n_mels: int
             f"{what} returned probabilities (its softmax), not the logits x @ W.T + b.",
             hint="forward returns the layer's raw output; the softmax belongs to the loss.",
         )
-    expect_close(got, logits64.float(), what=f"{what}, compared with x @ layer.weight.T + layer.bias",
-                 rtol=1e-5, atol=1e-4)
+    expect_close(
+        got, logits64.float(), what=f"{what}, compared with x @ layer.weight.T + layer.bias", rtol=1e-5, atol=1e-4
+    )
 
 
 @check(PitchClassifier, points=1, public=True)
@@ -313,14 +318,18 @@ def _row_losses() -> Tensor:
     return -logits.log_softmax(dim=1)[torch.arange(len(labels)), labels]
 
 
-NO_GRADIENT_HINT = ("No gradient reaches the model's weights: keep the loss connected to the model "
-                    "(no .detach(), .item() or torch.tensor(...) before loss.backward()), and step an "
-                    "optimiser built on model.parameters().")
+NO_GRADIENT_HINT = (
+    "No gradient reaches the model's weights: keep the loss connected to the model "
+    "(no .detach(), .item() or torch.tensor(...) before loss.backward()), and step an "
+    "optimiser built on model.parameters()."
+)
 
 
-NO_ZERO_GRAD_HINT = ("Your losses match training without clearing the gradients: call "
-                     "optimizer.zero_grad() at the start of every step, otherwise loss.backward() adds "
-                     "each step's gradients to the previous ones.")
+NO_ZERO_GRAD_HINT = (
+    "Your losses match training without clearing the gradients: call "
+    "optimizer.zero_grad() at the start of every step, otherwise loss.backward() adds "
+    "each step's gradients to the previous ones."
+)
 
 
 def _trained_weights(model: Any) -> tuple[Tensor, Tensor] | None:
@@ -328,8 +337,12 @@ def _trained_weights(model: Any) -> tuple[Tensor, Tensor] | None:
     if not isinstance(model, ModuleSnapshot):
         return None
     weight, bias = model.state.get("layer.weight"), model.state.get("layer.bias")
-    if not (isinstance(weight, Tensor) and list(weight.shape) == [N_CLASSES, N_MELS]
-            and isinstance(bias, Tensor) and list(bias.shape) == [N_CLASSES]):
+    if not (
+        isinstance(weight, Tensor)
+        and list(weight.shape) == [N_CLASSES, N_MELS]
+        and isinstance(bias, Tensor)
+        and list(bias.shape) == [N_CLASSES]
+    ):
         return None
     return weight, bias
 
@@ -348,8 +361,10 @@ def _after_one_step(weight: Tensor, bias: Tensor, lr: float) -> bool:
     model = initial_model()
     reference.training.run_training(model, features, labels, 1, lr)
     tolerance = 0.01 * lr
-    return bool(((weight.double() - model.layer.weight.detach().double()).abs() <= tolerance).all()
-                and ((bias.double() - model.layer.bias.detach().double()).abs() <= tolerance).all())
+    return bool(
+        ((weight.double() - model.layer.weight.detach().double()).abs() <= tolerance).all()
+        and ((bias.double() - model.layer.bias.detach().double()).abs() <= tolerance).all()
+    )
 
 
 def _stuck_hint(model_after: Any, lr: float) -> str:
@@ -358,11 +373,15 @@ def _stuck_hint(model_after: Any, lr: float) -> str:
     if trained is not None and _weights_unchanged(*trained):
         return "Your loss and the model's weights never change. " + NO_GRADIENT_HINT
     if trained is not None and _after_one_step(*trained, lr):
-        return ("Your loss never changes, but the model took one step after your loop: call "
-                "optimizer.step() inside the loop, at every step, after loss.backward().")
-    return ("Your loss never changes, so the model does not learn: build the optimiser on "
-            "model.parameters(), call loss.backward() and optimizer.step() at every step, and "
-            "keep the loss connected to the model (no .detach() before backward).")
+        return (
+            "Your loss never changes, but the model took one step after your loop: call "
+            "optimizer.step() inside the loop, at every step, after loss.backward()."
+        )
+    return (
+        "Your loss never changes, so the model does not learn: build the optimiser on "
+        "model.parameters(), call loss.backward() and optimizer.step() at every step, and "
+        "keep the loss connected to the model (no .detach() before backward)."
+    )
 
 
 def _diagnose(curve: Tensor, expected: Tensor, first_bad: int, lr: float, lr_given: bool, model_after: Any) -> str:
@@ -372,18 +391,26 @@ def _diagnose(curve: Tensor, expected: Tensor, first_bad: int, lr: float, lr_giv
         first = curve[0].item()
         ratio = first / expected[0].item()
         if abs(ratio - n_rows) < 1e-3 * n_rows:
-            return (f"Your losses are {n_rows} times too large, {n_rows} being the number of rows: "
-                    "the NLL is the mean of -log p[target] over the rows, not the sum.")
+            return (
+                f"Your losses are {n_rows} times too large, {n_rows} being the number of rows: "
+                "the NLL is the mean of -log p[target] over the rows, not the sum."
+            )
         if abs(ratio + 1) < 1e-3:
             return "Your losses have the wrong sign: the NLL is -log p[target]."
         if len(curve) > 1 and not bool(_off(curve[:-1], expected[1:]).any()):
-            return ("Your losses are one step late: record the loss that you back-propagate, "
-                    "computed before optimizer.step(), not the loss after the update.")
+            return (
+                "Your losses are one step late: record the loss that you back-propagate, "
+                "computed before optimizer.step(), not the loss after the update."
+            )
         if bool(((_row_losses() - first).abs() <= CURVE_ATOL + CURVE_RTOL * abs(first)).any()):
-            return ("Your first loss is that of a single row: every step computes the loss of the "
-                    "whole batch, all N rows of features at once.")
-        return ("The first loss is that of the untrained model: the mean over all N rows of "
-                "-log softmax(model(features))[i, labels[i]].")
+            return (
+                "Your first loss is that of a single row: every step computes the loss of the "
+                "whole batch, all N rows of features at once."
+            )
+        return (
+            "The first loss is that of the untrained model: the mean over all N rows of "
+            "-log softmax(model(features))[i, labels[i]]."
+        )
     if not bool(_off(curve, curve[:1].expand_as(curve)).any()):
         return _stuck_hint(model_after, lr)
     steps = min(len(curve), DIAGNOSIS_STEPS)
@@ -393,13 +420,19 @@ def _diagnose(curve: Tensor, expected: Tensor, first_bad: int, lr: float, lr_giv
     if _matches(prefix, _simulated_curve(steps, lr, optimiser="sgd")):
         return "Your losses match plain gradient descent (SGD): the lesson trains with torch.optim.Adam."
     if lr != 1e-3 and _matches(prefix, _simulated_curve(steps, 1e-3)):
-        return (f"Your losses match training with lr=0.001 although lr={lr:g} was "
-                "passed: give the optimiser the lr argument.")
+        return (
+            f"Your losses match training with lr=0.001 although lr={lr:g} was "
+            "passed: give the optimiser the lr argument."
+        )
     if not lr_given:
-        return ("Check the default learning rate (lr=1e-3), and that every step clears the "
-                "gradients, computes the loss of the whole batch, back-propagates and steps Adam.")
-    return ("Every step should clear the gradients, compute softmax and mean NLL of the whole "
-            "batch, back-propagate, and step torch.optim.Adam(model.parameters(), lr=lr).")
+        return (
+            "Check the default learning rate (lr=1e-3), and that every step clears the "
+            "gradients, computes the loss of the whole batch, back-propagates and steps Adam."
+        )
+    return (
+        "Every step should clear the gradients, compute softmax and mean NLL of the whole "
+        "batch, back-propagate, and step torch.optim.Adam(model.parameters(), lr=lr)."
+    )
 
 
 def _expect_curve(outcome: Any, expected: list[float], *, shown: str, lr: float, given: bool) -> None:
@@ -442,8 +475,13 @@ def loss_curve_with_another_learning_rate(student, reference):
     features, labels = training_set()
     outcome = student.call("train_classifier", initial_model(), features, labels, OTHER_N_STEPS, OTHER_LR)
     expected = reference.train_classifier(initial_model(), features, labels, OTHER_N_STEPS, OTHER_LR)
-    _expect_curve(outcome, expected, shown=f"train_classifier(model, features, labels, {OTHER_N_STEPS}, {OTHER_LR:g})",
-                  lr=OTHER_LR, given=True)
+    _expect_curve(
+        outcome,
+        expected,
+        shown=f"train_classifier(model, features, labels, {OTHER_N_STEPS}, {OTHER_LR:g})",
+        lr=OTHER_LR,
+        given=True,
+    )
 
 
 @check(train_classifier, points=1)
@@ -461,24 +499,34 @@ def trained_model_classifies_held_out_frames(student, reference):
     if _weights_unchanged(weight, bias):
         losses = _loss_values(outcome.value)
         if losses is not None and bool(_off(losses, losses[:1].expand_as(losses)).any()):
-            hint = ("Your losses change, but the model you were given does not: you trained another "
-                    "model (a copy?). Build the optimiser on model.parameters() of the model passed in.")
+            hint = (
+                "Your losses change, but the model you were given does not: you trained another "
+                "model (a copy?). Build the optimiser on model.parameters() of the model passed in."
+            )
         elif losses is not None:
             hint = NO_GRADIENT_HINT
         else:
-            hint = ("Train the model you were given: build the optimiser on its parameters and call "
-                    "loss.backward() and optimizer.step() at every step.")
-        raise CheckFailure(f"After {shown} the model's weights are unchanged: the model passed in was not trained.",
-                           hint=hint)
+            hint = (
+                "Train the model you were given: build the optimiser on its parameters and call "
+                "loss.backward() and optimizer.step() at every step."
+            )
+        raise CheckFailure(
+            f"After {shown} the model's weights are unchanged: the model passed in was not trained.", hint=hint
+        )
     features, labels = held_out_set()
     logits = features.double() @ weight.double().T + bias.double()
     if not bool(torch.isfinite(logits).all()):
         hint = None
         losses = outcome.value
-        if (isinstance(losses, list) and len(losses) >= DIAGNOSIS_STEPS
-                and all(isinstance(item, float) for item in losses[:DIAGNOSIS_STEPS])
-                and _matches(torch.tensor(losses[:DIAGNOSIS_STEPS], dtype=torch.float64),
-                             _simulated_curve(DIAGNOSIS_STEPS, 1e-3, zero_grad=False))):
+        if (
+            isinstance(losses, list)
+            and len(losses) >= DIAGNOSIS_STEPS
+            and all(isinstance(item, float) for item in losses[:DIAGNOSIS_STEPS])
+            and _matches(
+                torch.tensor(losses[:DIAGNOSIS_STEPS], dtype=torch.float64),
+                _simulated_curve(DIAGNOSIS_STEPS, 1e-3, zero_grad=False),
+            )
+        ):
             hint = NO_ZERO_GRAD_HINT
         raise CheckFailure(f"After {shown} the model's weights contain NaN or Inf.", hint=hint)
     correct = int((logits.argmax(dim=1) == labels).sum())
@@ -526,8 +574,9 @@ def _expect_fraction(got: Any, correct: int, n_rows: int, *, shown: str, wrong_d
         hint = "Return a fraction between 0 and 1, not a percentage."
     elif wrong_dim is not None and math.isfinite(got) and abs(got - wrong_dim) <= 1e-6:
         hint = "Take the arg-max over the classes (the last dimension, dim=-1), one prediction per row."
-    raise CheckFailure(f"{shown} should be {expected:.6g} ({correct} of {n_rows} rows right), but it returned {got:.6g}.",
-                       hint=hint)
+    raise CheckFailure(
+        f"{shown} should be {expected:.6g} ({correct} of {n_rows} rows right), but it returned {got:.6g}.", hint=hint
+    )
 
 
 @check(accuracy, points=1, public=True)
@@ -550,8 +599,13 @@ def accuracy_of_a_pitch_classifier(student, reference):
     correct = int((predicted == labels).sum())
     wrong_dim = float((logits.argmax(dim=0) == labels).double().mean())
     got = student.accuracy(model, features, labels)
-    _expect_fraction(got, correct, N_CLASSES, shown="accuracy(model, features, labels) for 12 rows of 12 classes",
-                     wrong_dim=wrong_dim)
+    _expect_fraction(
+        got,
+        correct,
+        N_CLASSES,
+        shown="accuracy(model, features, labels) for 12 rows of 12 classes",
+        wrong_dim=wrong_dim,
+    )
 
 
 EXERCISE = Exercise(
@@ -559,9 +613,9 @@ EXERCISE = Exercise(
     title="the pitch classifier and its training loop",
     intro=(
         "The lesson's model is one `nn.Linear(48, 12)` applied to a single spectrogram frame "
-        '(frame 5 of each clip). Each training step clears the gradients '
-        '(`optimizer.zero_grad()`, or they accumulate), computes softmax and NLL over the '
-        'whole batch, back-propagates and takes an Adam step (`lr = 0.001`). After 300 steps '
+        "(frame 5 of each clip). Each training step clears the gradients "
+        "(`optimizer.zero_grad()`, or they accumulate), computes softmax and NLL over the "
+        "whole batch, back-propagates and takes an Adam step (`lr = 0.001`). After 300 steps "
         "the lesson's model reaches about 98 % accuracy on the test clips."
     ),
     filename="08_training.py",

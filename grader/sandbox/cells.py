@@ -10,12 +10,20 @@ import contextlib
 import signal
 import sys
 import types
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 # Modules only used to show things; the student process uses stand-ins for them.
 DISPLAY_MODULES = (
-    "matplotlib", "matplotlib.pyplot", "IPython", "IPython.display", "seaborn",
-    "librosa.display", "ipywidgets", "plotly", "plotly.express",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "IPython",
+    "IPython.display",
+    "seaborn",
+    "librosa.display",
+    "ipywidgets",
+    "plotly",
+    "plotly.express",
 )
 STATEMENT_SECONDS = 0.5
 

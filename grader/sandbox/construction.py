@@ -26,6 +26,7 @@ def remember_construction(cls: type) -> None:
     if cls.__dict__.get(_WRAPPED):
         return
     original = cls.__init__  # type: ignore[misc]  # its own or the inherited one, wrapped for cls only
+
     @functools.wraps(original)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)

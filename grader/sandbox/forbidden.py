@@ -14,8 +14,9 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from torch.utils._python_dispatch import TorchDispatchMode
 
@@ -124,4 +125,3 @@ def install_all(rules: list[dict]) -> None:
     (``from torch.nn.functional import softmax``).
     """
     install({path: rule["name"] for rule in rules for path in rule.get("python", ())})
-

@@ -12,7 +12,8 @@ from __future__ import annotations
 import importlib.util
 import sys
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 NAME = "torch._dynamo"
 
@@ -66,7 +67,9 @@ def _graph_break() -> None:
     """Outside torch.compile a graph break does nothing."""
 
 
-def _disable(fn: Callable | None = None, recursive: bool = True, *, reason: str | None = None, wrapping: bool = True) -> Any:
+def _disable(
+    fn: Callable | None = None, recursive: bool = True, *, reason: str | None = None, wrapping: bool = True
+) -> Any:
     """Outside torch.compile a dynamo-disabled function is the function itself."""
     if fn is None:
         return lambda f: f

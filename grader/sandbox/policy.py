@@ -29,8 +29,12 @@ class SandboxPolicy:
     forbidden: tuple[dict, ...] = field(default=())
 
     def to_message(self) -> dict[str, Any]:
-        return {"hidden": list(self.hidden), "given": list(self.given), "paths": list(self.paths),
-                "forbidden": list(self.forbidden)}
+        return {
+            "hidden": list(self.hidden),
+            "given": list(self.given),
+            "paths": list(self.paths),
+            "forbidden": list(self.forbidden),
+        }
 
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> SandboxPolicy:
@@ -47,5 +51,9 @@ class SandboxPolicy:
         def union(a: tuple, b: tuple) -> tuple:
             return tuple(a) + tuple(x for x in b if x not in a)
 
-        return SandboxPolicy(union(self.hidden, other.hidden), union(self.given, other.given),
-                             union(self.paths, other.paths), union(self.forbidden, other.forbidden))
+        return SandboxPolicy(
+            union(self.hidden, other.hidden),
+            union(self.given, other.given),
+            union(self.paths, other.paths),
+            union(self.forbidden, other.forbidden),
+        )

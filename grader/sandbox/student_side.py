@@ -27,7 +27,6 @@ from grader.sandbox.gradients import weighted_gradients
 from grader.sandbox.lifetime import die_with_parent
 from grader.sandbox.policy import SandboxPolicy
 
-
 # What the packs in use ask of student processes; set in the warm parent by configure().
 _policy = SandboxPolicy()
 
@@ -71,8 +70,10 @@ def materialize(snapshot: wire.ModuleSnapshot) -> torch.nn.Module:
     """Rebuild a model the grader sent: its given class, called as it was, with its state dict."""
     cls = _given_classes().get(snapshot.origin)
     if cls is None or snapshot.init is None:
-        raise NotGiven(f"the grader cannot hand a {snapshot.type_name} to a student's function: "
-                       "only models of classes a pack gives students can be passed")
+        raise NotGiven(
+            f"the grader cannot hand a {snapshot.type_name} to a student's function: "
+            "only models of classes a pack gives students can be passed"
+        )
     args, kwargs = snapshot.init
     model = cls(*_prepare_arguments(args), **kwargs)
     model.load_state_dict(snapshot.state)
@@ -146,15 +147,22 @@ class StudentServer:
             if op == "stop":
                 return
             handler = {"load": self.load, "call": self.call}.get(op)
-            reply = handler(request) if handler else {"ok": False, "error": {"type": "Protocol", "message": "unknown op"}}
+            reply = (
+                handler(request) if handler else {"ok": False, "error": {"type": "Protocol", "message": "unknown op"}}
+            )
             try:
                 data = wire.encode(reply)
             except BaseException as error:  # noqa: BLE001 - e.g. a result too big to copy, or a meta tensor
-                data = wire.encode({"ok": False, "error": {
-                    "type": "Unsendable",
-                    "message": f"the result could not be sent back to the grader ({type(error).__name__}: {str(error)[:200]})",
-                    "where": None,
-                }})
+                data = wire.encode(
+                    {
+                        "ok": False,
+                        "error": {
+                            "type": "Unsendable",
+                            "message": f"the result could not be sent back to the grader ({type(error).__name__}: {str(error)[:200]})",
+                            "where": None,
+                        },
+                    }
+                )
             wire.send(self.sock, data)
 
     # -- loading ---------------------------------------------------------------------
@@ -220,8 +228,10 @@ class StudentServer:
                     warnings.append(cells.stopped_statement(name, node.lineno, text, seconds))
                 except BaseException as error:  # noqa: BLE001 - a failing cell costs a warning, not the grade
                     described = _describe_error(error, self.files)
-                    warnings.append(f"{name}, line {node.lineno}: `{text}` failed: {described['type']}: "
-                                    f"{described['message'][:160]}")
+                    warnings.append(
+                        f"{name}, line {node.lineno}: `{text}` failed: {described['type']}: "
+                        f"{described['message'][:160]}"
+                    )
         return warnings
 
     # -- calling ---------------------------------------------------------------------
@@ -232,7 +242,9 @@ class StudentServer:
             return {"ok": False, "error": {"type": "NameError", "message": "not defined", "where": None}}
         try:
             args = _prepare_arguments(request.get("args", []))
-            kwargs = dict(zip(request.get("kwargs", {}).keys(), _prepare_arguments(list(request.get("kwargs", {}).values()))))
+            kwargs = dict(
+                zip(request.get("kwargs", {}).keys(), _prepare_arguments(list(request.get("kwargs", {}).values())))
+            )
         except Exception as error:  # noqa: BLE001 - a model that cannot be rebuilt fails this call only
             return {"ok": False, "error": {"type": "GraderInput", "message": str(error)[:300], "where": None}}
         grad = request.get("grad")
@@ -251,11 +263,14 @@ class StudentServer:
                     instance = result
                     bound = getattr(instance, method["name"], None)
                     if not callable(bound):
-                        return {"ok": False, "error": {
-                            "type": "NotCallable",
-                            "message": f"it returned {_type_name(instance)}, which has no method {method['name']}",
-                            "where": None,
-                        }}
+                        return {
+                            "ok": False,
+                            "error": {
+                                "type": "NotCallable",
+                                "message": f"it returned {_type_name(instance)}, which has no method {method['name']}",
+                                "where": None,
+                            },
+                        }
                     result = bound(*_prepare_arguments(method["args"]))
         except BaseException as error:  # noqa: BLE001
             return {"ok": False, "error": _describe_error(error, self.files)}

@@ -32,9 +32,18 @@ MAX_TEXT = 400
 DTYPES: dict[str, torch.dtype] = {
     str(dtype).removeprefix("torch."): dtype
     for dtype in (
-        torch.float16, torch.bfloat16, torch.float32, torch.float64,
-        torch.complex64, torch.complex128,
-        torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool,
+        torch.float16,
+        torch.bfloat16,
+        torch.float32,
+        torch.float64,
+        torch.complex64,
+        torch.complex128,
+        torch.uint8,
+        torch.int8,
+        torch.int16,
+        torch.int32,
+        torch.int64,
+        torch.bool,
     )
 }
 
@@ -128,12 +137,13 @@ class _Encoder:
         for name, tensor in torch.nn.Module.state_dict(value).items():
             if isinstance(tensor, torch.Tensor):
                 state[str(name)] = self.tensor(tensor)
-        children = {
-            str(name): type(child).__qualname__
-            for name, child in torch.nn.Module.named_children(value)
+        children = {str(name): type(child).__qualname__ for name, child in torch.nn.Module.named_children(value)}
+        node = {
+            "__module__": type(value).__qualname__,
+            "children": children,
+            "state": state,
+            "training": bool(value.training),
         }
-        node = {"__module__": type(value).__qualname__, "children": children, "state": state,
-                "training": bool(value.training)}
         construction = construction_of(value)
         if construction is not None:
             origin, args, kwargs = construction
@@ -158,8 +168,11 @@ class _Encoder:
         if isinstance(value, torch.nn.Module):
             return self.module(value)
         if isinstance(value, (list, tuple)):  # subclasses (a namedtuple) read as their base type
-            items = [self.value(item, depth + 1) for item in list.__iter__(value)] if isinstance(value, list) \
+            items = (
+                [self.value(item, depth + 1) for item in list.__iter__(value)]
+                if isinstance(value, list)
                 else [self.value(item, depth + 1) for item in tuple.__iter__(value)]
+            )
             return items if isinstance(value, list) else {"__tuple__": items}
         if type(value) is dict and all(type(key) is str for key in value):
             return {"__dict__": [[key, self.value(item, depth + 1)] for key, item in value.items()]}
@@ -266,7 +279,9 @@ class _Decoder:
             state = node.get("state")
             children = node.get("children")
             _expect(type(state) is dict and type(children) is dict, "bad module")
-            snapshot = ModuleSnapshot(type_name=clean_text(node["__module__"], 80), training=node.get("training") is not False)
+            snapshot = ModuleSnapshot(
+                type_name=clean_text(node["__module__"], 80), training=node.get("training") is not False
+            )
             for name, child in children.items():
                 snapshot.children[clean_text(name, 80)] = clean_text(child, 80)
             for name, tensor in state.items():

@@ -26,8 +26,14 @@ def scales_by_a_given_factor(student, reference):
     """scale(x, 3.5) multiplies by 3.5."""
     x = randn(3, seed=2)
     got = student.scale(x, 3.5)
-    expect_close(got, reference.scale(x, 3.5), what="scale(x, 3.5)", rtol=1e-6, atol=0,
-                 hint="Use the factor you are given, not a fixed 2.")
+    expect_close(
+        got,
+        reference.scale(x, 3.5),
+        what="scale(x, 3.5)",
+        rtol=1e-6,
+        atol=0,
+        hint="Use the factor you are given, not a fixed 2.",
+    )
 
 
 PACK = Pack(

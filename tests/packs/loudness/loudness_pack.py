@@ -72,8 +72,9 @@ def rms_along_every_dim(student, reference):
     """rms of a [3, 4, 5] tensor matches along dim 0, 1, 2 and -2."""
     x = randn(3, 4, 5, seed=2)
     for dim in (0, 1, 2, -2):
-        expect_rms(student.rms(x, dim), reference.rms(x, dim), x, dim,
-                   what=f"rms(x, dim={dim}) for x of shape [3, 4, 5]")
+        expect_rms(
+            student.rms(x, dim), reference.rms(x, dim), x, dim, what=f"rms(x, dim={dim}) for x of shape [3, 4, 5]"
+        )
 
 
 @check(rms, points=1)
@@ -117,8 +118,14 @@ def scores_every_frame(student, reference):
     model = LoudnessModel.from_weights(torch.full((400,), 1 / 400), bias=-0.5)  # mean square - 0.5
     x = rising_loudness(5, 400, seed=4)
     got = student.score_frames(model, x)
-    expect_close(got, reference.score_frames(model, x), what="score_frames(model, x) for 5 frames of 400 samples",
-                 rtol=1e-4, atol=1e-5, hint=lambda: score_hint(got))
+    expect_close(
+        got,
+        reference.score_frames(model, x),
+        what="score_frames(model, x) for 5 frames of 400 samples",
+        rtol=1e-4,
+        atol=1e-5,
+        hint=lambda: score_hint(got),
+    )
 
 
 @check(score_frames, points=2)
@@ -127,8 +134,14 @@ def uses_the_frame_size(student, reference):
     model = LoudnessModel.from_weights(randn(100, seed=5, scale=0.1), bias=0.2)
     x = rising_loudness(7, 100, seed=6)
     got = student.score_frames(model, x, 100)
-    expect_close(got, reference.score_frames(model, x, 100), what="score_frames(model, x, 100)",
-                 rtol=1e-4, atol=1e-5, hint=lambda: score_hint(got))
+    expect_close(
+        got,
+        reference.score_frames(model, x, 100),
+        what="score_frames(model, x, 100)",
+        rtol=1e-4,
+        atol=1e-5,
+        hint=lambda: score_hint(got),
+    )
 
 
 @check(score_frames, points=1)
@@ -137,8 +150,14 @@ def one_frame_gives_one_score(student, reference):
     model = LoudnessModel.from_weights(torch.full((400,), 1 / 400), bias=0.0)
     x = randn(400, seed=7)
     got = student.score_frames(model, x)
-    expect_close(got, reference.score_frames(model, x), what="score_frames(model, x) for one frame",
-                 rtol=1e-4, atol=1e-5, hint=lambda: score_hint(got))
+    expect_close(
+        got,
+        reference.score_frames(model, x),
+        what="score_frames(model, x) for one frame",
+        rtol=1e-4,
+        atol=1e-5,
+        hint=lambda: score_hint(got),
+    )
 
 
 # --------------------------------------------------------------------------- the pack
