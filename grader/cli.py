@@ -353,6 +353,39 @@ def stubs(out_dir: str, plugins: tuple[str, ...], check_only: bool) -> None:
         click.echo(f"{out_dir}: up to date.")
 
 
+@cli.command("doctor")
+@click.option(
+    "--memory-limit",
+    type=click.IntRange(min=64),
+    default=4096,
+    show_default=True,
+    metavar="MB",
+    help="The memory limit to try, as `grade --memory-limit` would set it.",
+)
+@_plugin_option
+def doctor(memory_limit: int, plugins: tuple[str, ...]) -> None:
+    """Say which protections confine a submission on this host, and why any others do not.
+    It starts one student process exactly as grading does."""
+    from grader.doctor import examine, host_facts
+    from grader.sandbox.zygote import SandboxConfigError, Zygote
+
+    zygote = Zygote.start()
+    try:
+        registry = _plugins(plugins)[0]
+        told = examine(zygote, registry.policy, memory_limit * 1024 * 1024)
+    except SandboxConfigError as error:
+        raise NothingGraded(f"the sandbox could not be set up: {error}") from None
+    finally:
+        zygote.close()
+    for fact in host_facts():
+        click.echo(fact)
+    click.echo(f"mode: {told.get('mode')}")
+    for protection in told.get("protections", []):
+        click.echo(click.style("  in force  ", fg="green") + protection, color=_colour())
+    for missing in told.get("missing", []):
+        click.echo(click.style("  missing   ", fg="yellow") + missing, color=_colour())
+
+
 @cli.command("new-pack")
 @click.argument("name")
 @click.option(

@@ -56,7 +56,7 @@ class KernelFork:
             lazy_dynamo.install()
             student_side.configure(self.policy)
             preset = {f"{NOTEBOOK_MODULE}:{name}": fn for name, fn in self.functions.items()}
-            become_student(theirs.detach(), os.dup(output_fd), memory_bytes, preset, unprivileged=False)
+            become_student(theirs.detach(), os.dup(output_fd), memory_bytes, preset, confined=False)
         theirs.close()
         return pid, ours
 

@@ -20,13 +20,15 @@ class SandboxPolicy:
     students (helpers not graded as theirs, models rebuilt from snapshots); the warm parent
     imports them once. ``paths``: folders to put on ``sys.path`` first (where packs loaded
     from a path live). ``forbidden``: the forbidden-call rules of every spec, as
-    ``sandbox.forbidden`` reads them.
+    ``sandbox.forbidden`` reads them. ``hidden_paths``: files and folders student processes
+    may not see (the run's submissions).
     """
 
     hidden: tuple[str, ...] = ()
     given: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
     forbidden: tuple[dict, ...] = field(default=())
+    hidden_paths: tuple[str, ...] = ()
 
     def to_message(self) -> dict[str, Any]:
         return {
@@ -34,6 +36,7 @@ class SandboxPolicy:
             "given": list(self.given),
             "paths": list(self.paths),
             "forbidden": list(self.forbidden),
+            "hidden_paths": list(self.hidden_paths),
         }
 
     @classmethod
@@ -43,6 +46,7 @@ class SandboxPolicy:
             given=tuple(str(n) for n in message.get("given", ())),
             paths=tuple(str(p) for p in message.get("paths", ())),
             forbidden=tuple(message.get("forbidden", ())),
+            hidden_paths=tuple(str(p) for p in message.get("hidden_paths", ())),
         )
 
     def merged(self, other: SandboxPolicy) -> SandboxPolicy:
@@ -56,4 +60,5 @@ class SandboxPolicy:
             union(self.given, other.given),
             union(self.paths, other.paths),
             union(self.forbidden, other.forbidden),
+            union(self.hidden_paths, other.hidden_paths),
         )

@@ -26,6 +26,9 @@ class Spawner(Protocol):
         ...
 
 
+HELLO_SECONDS = 30.0  # a fresh warm parent imports torch first
+
+
 class StudentProcessError(Exception):
     """The student process could not answer: it timed out, crashed, exited or misbehaved."""
 
@@ -54,6 +57,8 @@ class StudentProcess:
         self.output = tempfile.TemporaryFile()
         # Requests replayed into a fresh process after one died (the files loaded so far).
         self.setup: list[tuple[dict, dict]] = []
+        # What confines the process, as it told before running any student code.
+        self.confinement: dict = {}
 
     @property
     def alive(self) -> bool:
@@ -67,6 +72,7 @@ class StudentProcess:
         if self.pid is not None:
             return
         self.pid, self.sock = self.zygote.spawn(self.output.fileno(), self.memory_bytes)
+        self.confinement = self._hello()
         for request, options in self.setup:
             reply = self.request(request, **options)
             if not reply.document["ok"]:
@@ -118,6 +124,22 @@ class StudentProcess:
             self._end(grace=0)
             raise StudentProcessError("the student process sent a reply the grader cannot read")
         return Reply(document, decoded)
+
+    def _hello(self) -> dict:
+        """The process's first message, sent before any student code ran: what confines it."""
+        try:
+            document = wire.decode(self._receive_before(time.monotonic() + HELLO_SECONDS)).value
+            told = document["hello"] if type(document) is dict else None
+            if type(told) is not dict or type(told.get("mode")) is not str:
+                raise wire.WireError("no greeting")
+        except (TimeoutError, EOFError, OSError, wire.WireError, KeyError):
+            status = self._end(grace=0)
+            raise StudentProcessError(f"the student process did not start ({describe_status(status)})") from None
+        return {
+            "mode": wire.clean_text(told["mode"], 40),
+            "protections": [wire.clean_text(p, 200) for p in told.get("protections") or [] if isinstance(p, str)],
+            "missing": [wire.clean_text(p, 200) for p in told.get("missing") or [] if isinstance(p, str)],
+        }
 
     def _receive_before(self, deadline: float) -> bytes:
         assert self.sock is not None

@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from grader.sandbox import cells, forbidden, wire
+from grader.sandbox import cells, confine, forbidden, wire
 from grader.sandbox.construction import class_name
 from grader.sandbox.gradients import weighted_gradients
 from grader.sandbox.lifetime import die_with_parent
@@ -39,7 +39,7 @@ def configure(policy: SandboxPolicy) -> None:
     (inert until a call that forbids them runs). Raises ImportError if a given module cannot
     be imported.
     """
-    global _policy
+    global _policy, _view
     for path in reversed(policy.paths):
         if path not in sys.path:
             sys.path.insert(0, path)
@@ -47,6 +47,11 @@ def configure(policy: SandboxPolicy) -> None:
         importlib.import_module(name)
     forbidden.install_all(list(policy.forbidden))
     _policy = _policy.merged(policy)
+    _view = confine.plan_view(_policy.hidden, _policy.hidden_paths)
+
+
+# What a confined student process may not see; planned once, in the warm parent.
+_view = confine.View()
 
 
 def _given_modules() -> list[types.ModuleType]:
@@ -341,9 +346,6 @@ class _HiddenFromStudents:
         return None
 
 
-UNPRIVILEGED_UID = 65534  # "nobody"
-
-
 def _readable_by_everyone(path: str) -> bool:
     """Whether any user can reach and read ``path`` (o+x on every parent, o+r on it)."""
     import stat
@@ -371,22 +373,6 @@ def _python_is_shared() -> bool:
     paths = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
     paths |= {os.path.dirname(torch.__file__), framework}
     return all(_readable_by_everyone(p) for p in paths if os.path.exists(p))
-
-
-def drop_privileges() -> None:
-    """Run as "nobody" when started as root (and Python's files are readable by everyone).
-
-    Then the student's code cannot write the grader's files, read the grader's memory
-    (/proc/<pid>/mem) or output, or signal the grader. It still reads what every user may.
-    Where Python lives in a directory only root may read (a pyenv under /root, say), the
-    process stays root: it could not import the standard library otherwise.
-    """
-    if os.geteuid() != 0 or not _python_is_shared():
-        return
-    os.setgroups([])
-    os.setgid(UNPRIVILEGED_UID)
-    os.setuid(UNPRIVILEGED_UID)
-    die_with_parent()  # a change of user clears the parent-death signal: set it again
 
 
 class _SubmissionFiles:
@@ -421,13 +407,15 @@ def run(
     memory_bytes: int,
     functions: dict[str, Any] | None = None,
     *,
-    unprivileged: bool = True,
+    confinement: confine.Confinement | None = None,
 ) -> None:
     """Entry point of a freshly forked student process (after :func:`configure`).
 
-    ``functions`` are student functions the process already holds (a notebook's ``check()``
-    forks the kernel, which defined them, and stays the student's own user); otherwise they
-    come from ``load`` requests, and a process started as root runs as "nobody".
+    ``confinement`` is what the keeper set up for a submission's process (see
+    ``sandbox.confine``): this process then hides what it must not see and gives up its
+    privileges before any student code runs. Without it (a notebook's ``check()`` forks the
+    kernel, which already holds the student's ``functions``), the process stays the
+    student's own. Its first message tells the grader what confines it.
     """
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
@@ -439,8 +427,16 @@ def run(
     # Captured output may not fill the disk: writes past 64 MB fail instead (no SIGXFSZ kill).
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024 * 1024, 64 * 1024 * 1024))
-    if unprivileged:
-        drop_privileges()
+    if confinement is not None:
+        shared = _python_is_shared()
+        if confinement.mode == "namespaces":
+            confine.private_view(_view, confinement)
+        confine.become_unprivileged(confine.UID_BASE + confinement.key, shared, confinement)
+        die_with_parent()  # a change of user clears the parent-death signal: set it again
+        confine.close_descriptors((sock.fileno(),))
+        confinement.protections.append("no descriptor but its socket and its captured output; stdin empty")
+    told = confinement.to_message() if confinement is not None else {"mode": "kernel", "protections": [], "missing": []}
+    wire.send(sock, wire.encode({"hello": told}))
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
     server = StudentServer(sock)
     server.functions.update(functions or {})

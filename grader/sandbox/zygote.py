@@ -156,7 +156,7 @@ def _serve(control: socket.socket) -> None:
     die_with_parent()
     # Loaded once and shared by every child; a child may run as "nobody" and must not need to
     # read the grader's files again.
-    from grader.sandbox import lazy_dynamo, student_side
+    from grader.sandbox import confine, lazy_dynamo, student_side
 
     lazy_dynamo.install()
     while True:
@@ -184,6 +184,7 @@ def _serve(control: socket.socket) -> None:
             for fd in fds:
                 os.close(fd)
             status = reap_child(request["pid"], float(request.get("grace", 0.5)))
+            confine.remove_cgroup(request["pid"])
             control.send(json.dumps({"status": status}).encode())
 
 
@@ -193,17 +194,26 @@ def become_student(
     memory_bytes: int,
     functions: dict | None = None,
     *,
-    unprivileged: bool = True,
+    confined: bool = True,
 ) -> None:
-    """Turn a freshly forked process into a student process; never returns."""
+    """Turn a freshly forked process into a student process; never returns.
+
+    ``confined`` (a submission's process, forked from the warm parent): this process becomes
+    the submission's keeper, and the student process runs confined (``sandbox.confine``).
+    Otherwise (``check()`` in a notebook) it is the student process itself, the kernel's own.
+    """
     code = 0
     try:
         os.setpgid(0, 0)  # its own process group, so that processes it starts are killed with it
         die_with_parent()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        from grader.sandbox import student_side
+        from grader.sandbox import confine, student_side
 
-        student_side.run(socket.socket(fileno=sock_fd), output_fd, memory_bytes, functions, unprivileged=unprivileged)
+        confinement = confine.keep(memory_bytes) if confined else None
+        if confinement is not None:
+            die_with_parent()  # the keeper is the parent now
+        sock = socket.socket(fileno=sock_fd)
+        student_side.run(sock, output_fd, memory_bytes, functions, confinement=confinement)
     except BaseException:  # noqa: BLE001
         code = 70
     finally:
