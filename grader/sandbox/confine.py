@@ -30,6 +30,8 @@ import signal
 import sys
 from dataclasses import dataclass, field
 
+from grader.sandbox.lifetime import die_with_parent
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
@@ -298,8 +300,7 @@ def keep(memory_bytes: int) -> Confinement:
             "its own PID namespace: every process it starts ends with it",
             "no network (its own network namespace)",
         ]
-        # PID 1 reaps whatever it orphans; ignoring SIGCHLD lets the kernel do it.
-        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        _init_of_the_namespace()
     else:
         confinement.missing += [
             "processes it detaches (setsid) may outlive it",
@@ -308,6 +309,32 @@ def keep(memory_bytes: int) -> Confinement:
         ]
     confinement.protections.append("runs in its own process group, killed with it")
     return confinement
+
+
+def _init_of_the_namespace() -> None:
+    """In PID 1 of the new namespace: fork the student process, then reap until it ends.
+
+    PID 1 inherits every process the submission orphans; reaping them here leaves the
+    student process's own children (``subprocess``, ``os.waitpid``) working as usual. When
+    the student process ends, so does PID 1, and the kernel ends the whole namespace.
+    """
+    student = os.fork()
+    if student == 0:
+        die_with_parent()
+        return
+    os.closerange(0, 65536)
+    status = 0
+    while True:
+        try:
+            pid, reaped = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if pid == student:
+            status = reaped
+            break
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
 
 
 # --------------------------------------------------------------------------- the student process
