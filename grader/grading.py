@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +29,24 @@ class ConfigurableSpawner(Spawner, Protocol):
 
 
 DEFAULT_TIMEOUT = 5.0
+DEFAULT_SUBMISSION_SECONDS = 300.0
+# A notebook's statements together, however many there are (each has STATEMENT_SECONDS).
+NOTEBOOK_LOAD_SECONDS = 60.0
 # How a check that raised something other than CheckFailure is reported (a bug in the check).
 GRADER_COULD_NOT = "the grader could not finish this check"
 DEFAULT_MEMORY_MB = 4096
+# What a student process may print (the sandbox's RLIMIT_FSIZE on its captured output).
+OUTPUT_LIMIT_BYTES = 64 * 1024 * 1024
+_PARAMETER_KINDS = frozenset(
+    kind.name
+    for kind in (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.VAR_POSITIONAL,
+        inspect.Parameter.KEYWORD_ONLY,
+        inspect.Parameter.VAR_KEYWORD,
+    )
+)
 
 
 @dataclass
@@ -42,6 +59,13 @@ class LoadedSubmission:
     problems: list[str] = field(default_factory=list)
     # What a notebook's cells skipped or failed to run: reported, never graded.
     warnings: list[str] = field(default_factory=list)
+    # Whether the code meant to define an exercise function ran (to its end or not): a file
+    # named after an exercise, or defining its functions, that exited, raised, hung or
+    # crashed while being loaded. Such a submission is graded (0 for those functions);
+    # one whose files could not even be read or parsed is not.
+    ran_and_failed: bool = False
+    # Which files themselves define (not import, not as an untouched stub) each function.
+    definers: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Grader:
@@ -56,6 +80,7 @@ class Grader:
         timeout: float = DEFAULT_TIMEOUT,
         memory_mb: int = DEFAULT_MEMORY_MB,
         required: bool = False,
+        submission_seconds: float = DEFAULT_SUBMISSION_SECONDS,
     ) -> None:
         """Grade ``exercises``; student processes come from ``spawner`` (the warm parent).
 
@@ -67,6 +92,8 @@ class Grader:
         self.required = required
         self.zygote = spawner
         self.timeout = timeout
+        # All of a submission's calls together, notebook statements included.
+        self.submission_seconds = submission_seconds
         self.memory_bytes = memory_mb * 1024 * 1024
         self.reference = ReferenceSolution(self.exercises)
         self.spec_names = [name for e in self.exercises for name in e.function_names]
@@ -78,20 +105,29 @@ class Grader:
 
     def grade(self, submission: Submission) -> SubmissionResult:
         """Grade every exercise whose functions the submission defines."""
-        with StudentProcess(self.zygote, timeout=self.timeout, memory_bytes=self.memory_bytes) as process:
+        with StudentProcess(
+            self.zygote, timeout=self.timeout, memory_bytes=self.memory_bytes, budget=self.submission_seconds
+        ) as process:
             loaded = self._load(process, submission)
             chosen = [e for e in self.exercises if self.required or self._attempted(e, loaded)]
-            result = SubmissionResult(path=submission.path, ran=bool(loaded.functions), warnings=loaded.warnings)
+            ran = bool(chosen) and (bool(loaded.functions) or loaded.ran_and_failed)
+            result = SubmissionResult(path=submission.path, ran=ran, warnings=loaded.warnings)
             if loaded.problems:
                 result.error = " ".join(loaded.problems)
+            if not loaded.problems and not (loaded.functions or loaded.unavailable):
+                # --exercise still grades the exercises asked for; the reason says why they score 0.
+                expected = ", ".join(self._expected_names(submission))
+                result.error = f"{submission.path}: no exercise functions found (expected one of: {expected})."
             if not chosen:
-                if not loaded.problems:
-                    expected = ", ".join(self._expected_names(submission))
-                    result.error = f"{submission.path}: no exercise functions found (expected one of: {expected})."
                 return result
             student = StudentSolution(chosen, process, loaded.functions)
             for exercise in chosen:
                 result.exercises.append(self.grade_exercise(exercise, student, loaded))
+            if _output_size(process) >= OUTPUT_LIMIT_BYTES:
+                result.warnings.append(
+                    f"It printed more than {OUTPUT_LIMIT_BYTES >> 20} MB; what it printed past that was "
+                    "discarded (this costs no points)."
+                )
             return result
 
     def _expected_names(self, submission: Submission) -> list[str]:
@@ -105,7 +141,7 @@ class Grader:
         return any(n in loaded.functions or n in loaded.unavailable for n in names)
 
     def _load(self, process: StudentProcess, submission: Submission) -> LoadedSubmission:
-        loaded = LoadedSubmission()
+        loaded = LoadedSubmission(problems=list(submission.problems))
         # For `import helpers` between files of a directory, without reading the directory.
         siblings = {
             Path(f.path).stem: [f.path, f.source]
@@ -135,39 +171,54 @@ class Grader:
             except StudentProcessError as error:
                 reason = f"{file.path} could not be loaded: {error.message}."
                 loaded.problems.append(reason)
-                self._mark_unavailable(loaded, file, reason)
+                loaded.ran_and_failed |= bool(self._mark_unavailable(loaded, file, reason))
                 continue
             if not reply.document["ok"]:
                 reason = _load_error_message(file, reply.document.get("error"))
                 loaded.problems.append(reason)
-                self._mark_unavailable(loaded, file, reason)
+                loaded.ran_and_failed |= bool(self._mark_unavailable(loaded, file, reason))
                 continue
             # Replayed if the process has to start again; a notebook's statements take their time.
             process.remember(
-                request, **({"progress_timeout": STATEMENT_SECONDS + 1.0} if file.cells is not None else {})
+                request,
+                **(
+                    {"progress_timeout": STATEMENT_SECONDS + 1.0, "total": NOTEBOOK_LOAD_SECONDS}
+                    if file.cells is not None
+                    else {}
+                ),
             )
             warnings = reply.document.get("warnings")
             if isinstance(warnings, list):
                 loaded.warnings.extend(wire.clean_text(w, 300) for w in warnings[:50] if isinstance(w, str))
             found = reply.document.get("functions")
             for name, info in found.items() if isinstance(found, dict) else []:
-                if (
-                    name in self.spec_names
-                    and isinstance(info, dict)
-                    and self._prefer(file, loaded.functions.get(name), name)
-                ):
+                if name not in self.spec_names or not isinstance(info, dict):
+                    continue
+                if name in file.defined and name not in file.stubs:
+                    loaded.definers.setdefault(name, []).append(file.path)
+                if self._prefer(file, loaded.functions.get(name), name):
                     params = info.get("params")
-                    valid = isinstance(params, list) and all(
-                        isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("kind"), str)
-                        for p in params
-                    )
                     loaded.functions[name] = FunctionInfo(
-                        name, file.path, params if valid else None, file.module, stub=name in file.stubs
+                        name, file.path, params if _valid_params(params) else None, file.module, stub=name in file.stubs
                     )
                     loaded.unavailable.pop(name, None)
             for cell in file.cells or []:
                 self._report_missing_definitions(cell, loaded)
+        self._report_defined_twice(loaded)
         return loaded
+
+    def _report_defined_twice(self, loaded: LoadedSubmission) -> None:
+        """A function written in two files of a directory is an error naming both (and which is graded)."""
+        for name in self.spec_names:
+            files = loaded.definers.get(name, [])
+            if len(files) < 2 or name not in loaded.functions:
+                continue
+            listed = ", ".join(files[:-1]) + " and " + files[-1]
+            graded = loaded.functions[name].path
+            loaded.problems.append(
+                f"{name} is defined in {len(files)} files, {listed}; the one in {graded} is graded. "
+                "Keep one definition."
+            )
 
     MAX_STUCK_STATEMENTS = 5
 
@@ -194,7 +245,12 @@ class Grader:
             request["statement_seconds"] = STATEMENT_SECONDS
             current: list = []
             try:
-                return process.request(request, progress_timeout=STATEMENT_SECONDS + 1.0, on_progress=current.append)
+                return process.request(
+                    request,
+                    progress_timeout=STATEMENT_SECONDS + 1.0,
+                    on_progress=current.append,
+                    total=NOTEBOOK_LOAD_SECONDS,
+                )
             except StudentProcessError:
                 last = current[-1] if current else None
                 if not (isinstance(last, list) and len(last) == 2 and all(type(n) is int for n in last)):
@@ -219,6 +275,7 @@ class Grader:
                     loaded.problems.append(cell.problem)
                 else:
                     loaded.unavailable[name] = f"its definition in {cell.name} did not run (see the warnings)."
+                    loaded.ran_and_failed = True
 
     def _prefer(self, file: SourceFile, current: FunctionInfo | None, name: str) -> bool:
         """Whether ``file``'s definition of ``name`` should be graded rather than ``current``'s.
@@ -235,14 +292,18 @@ class Grader:
         owner = next(e for e in self.exercises if name in e.function_names)
         return _named_after(file.stem, owner) and not _named_after(Path(current.path).stem, owner)
 
-    def _mark_unavailable(self, loaded: LoadedSubmission, file: SourceFile, reason: str) -> None:
+    def _mark_unavailable(self, loaded: LoadedSubmission, file: SourceFile, reason: str) -> set[str]:
+        """Give ``reason`` to the exercise functions ``file`` defines or is named after; returns them."""
         names = set(file.names)
         for exercise in self.exercises:
             if _named_after(file.stem, exercise):
                 names.update(exercise.function_names)
+        marked = set()
         for name in names & set(self.spec_names):
             if name not in loaded.functions:
                 loaded.unavailable[name] = reason
+                marked.add(name)
+        return marked
 
     def grade_exercise(
         self,
@@ -294,11 +355,34 @@ def _named_after(stem: str, exercise: Exercise) -> bool:
     return stem.endswith(exercise.filename.removesuffix(".py"))
 
 
+def _valid_params(params: object) -> bool:
+    """Whether the student process's account of a function's parameters is plausible (it may lie)."""
+    return (
+        isinstance(params, list)
+        and len(params) <= 256
+        and all(
+            isinstance(p, dict)
+            and isinstance(p.get("name"), str)
+            and p["name"].isidentifier()
+            and len(p["name"]) <= 100
+            and p.get("kind") in _PARAMETER_KINDS
+            for p in params
+        )
+    )
+
+
+def _output_size(process: StudentProcess) -> int:
+    try:
+        return os.fstat(process.output.fileno()).st_size
+    except (OSError, ValueError):
+        return 0
+
+
 def _load_error_message(file: SourceFile, error: object) -> str:
     """What went wrong while the student's file was being imported."""
     message = student_error_message("", f"importing {file.path}", error)
     if isinstance(error, dict) and error.get("type") == "SystemExit":
-        message = f"{file.path} stopped while being imported: {error.get('message')}"
+        message = f"{file.path} stopped while being imported: {wire.clean_text(error.get('message', ''), 300)}"
         where = error.get("where")
         if isinstance(where, dict) and type(where.get("line")) is int:
             message += f" at line {where['line']}"

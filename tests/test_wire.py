@@ -380,10 +380,19 @@ def test_blob_count_of_u32_max_is_rejected():
 
 
 def test_blob_count_above_limit_is_rejected_even_with_the_blobs_present():
-    n = 1_000_001
+    n = wire.MAX_BLOBS + 1
     body = b"null"
     data = struct.pack("<I", len(body)) + body + struct.pack("<I", n) + struct.pack("<Q", 0) * n
-    assert "too many blobs" in rejects(data)
+    assert "tensors in one reply" in rejects(data)
+
+
+def test_a_reply_of_very_many_small_values_is_rejected():
+    body = json.dumps([0] * (wire.MAX_NODES + 1)).encode()
+    assert "values in one reply" in rejects(frame(body=body))
+
+
+def test_huge_opaque_text_is_cleaned_in_bounded_work():
+    assert len(wire.clean_text("\x1b" * 10_000_000, 50)) == 50
 
 
 def test_invalid_utf8_json_is_rejected():

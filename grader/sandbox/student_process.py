@@ -48,10 +48,14 @@ class Reply:
 class StudentProcess:
     """One forked student process, restarted on demand after it dies."""
 
-    def __init__(self, zygote: Spawner, *, timeout: float, memory_bytes: int) -> None:
+    def __init__(self, zygote: Spawner, *, timeout: float, memory_bytes: int, budget: float | None = None) -> None:
+        """``timeout``: seconds per request; ``budget``: seconds for all of them together
+        (the whole submission), which nothing the student process sends extends."""
         self.zygote = zygote
         self.timeout = timeout
         self.memory_bytes = memory_bytes
+        self.budget = budget
+        self.budget_end = time.monotonic() + budget if budget is not None else float("inf")
         self.pid: int | None = None
         self.sock: socket.socket | None = None
         self.output = tempfile.TemporaryFile()
@@ -86,17 +90,22 @@ class StudentProcess:
         timeout: float | None = None,
         progress_timeout: float | None = None,
         on_progress: Callable[[Any], None] | None = None,
+        total: float | None = None,
     ) -> Reply:
         """Send one request and wait for its reply within the time limit.
 
         A process may send ``{"progress": ...}`` messages before its reply (a notebook's
         statements, one by one): each goes to ``on_progress`` and, with ``progress_timeout``,
-        gives the process that long again.
+        gives the process that long again, up to ``total`` seconds in all (``timeout`` by
+        default), and never past the budget of the whole submission.
         """
+        if time.monotonic() >= self.budget_end:
+            raise StudentProcessError(f"the submission used up the {self.budget:g} s it may take in all")
         self._ensure_started()
         assert self.sock is not None
         limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
+        hard_deadline = min(time.monotonic() + (total if total is not None else limit), self.budget_end)
+        deadline = min(time.monotonic() + limit, hard_deadline)
         try:
             self.sock.settimeout(limit)
             wire.send(self.sock, wire.encode(message))
@@ -108,11 +117,15 @@ class StudentProcess:
                     if on_progress is not None:
                         on_progress(document["progress"])
                     if progress_timeout is not None:
-                        deadline = time.monotonic() + progress_timeout
+                        deadline = min(time.monotonic() + progress_timeout, hard_deadline)
                     continue
                 break
         except TimeoutError:
             self._end(grace=0)
+            if time.monotonic() >= self.budget_end:
+                raise StudentProcessError(f"the submission used up the {self.budget:g} s it may take in all") from None
+            if deadline >= hard_deadline and total is not None:
+                raise StudentProcessError(f"it did not finish within {total:g} s in all") from None
             raise StudentProcessError(f"it did not finish within {limit:g} s (is there an endless loop?)") from None
         except (EOFError, ConnectionError, BrokenPipeError, OSError):
             status = self._end()

@@ -28,6 +28,10 @@ MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # the lesson's whole data set is 230 MB; 
 MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_TEXT = 400
+# Decoding is bounded in work as well as in bytes: a reply of 300,000 one-byte tensors or of
+# millions of tiny values would otherwise take many seconds of the grader's time.
+MAX_BLOBS = 10_000
+MAX_NODES = 500_000
 
 DTYPES: dict[str, torch.dtype] = {
     str(dtype).removeprefix("torch."): dtype
@@ -93,8 +97,9 @@ class ModuleSnapshot:
 def clean_text(value: object, limit: int = MAX_TEXT) -> str:
     """A single-line, printable, bounded version of untrusted text."""
     text = value if isinstance(value, str) else str(value)
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    cut = len(text) > limit
+    text = "".join(ch if ch.isprintable() else " " for ch in text[:limit])  # bounded work, whatever the size
+    return text[: limit - 1] + "…" if cut else text
 
 
 # --------------------------------------------------------------------------- encoding
@@ -217,6 +222,7 @@ class _Decoder:
     def __init__(self, blobs: list[bytes]) -> None:
         self.blobs = blobs
         self.used: set[int] = set()
+        self.nodes = 0
         self.tensor_info: dict[int, TensorInfo] = {}
 
     def tensor(self, node: dict) -> torch.Tensor:
@@ -253,6 +259,8 @@ class _Decoder:
 
     def value(self, node: Any, depth: int = 0) -> Any:
         _expect(depth <= MAX_DEPTH + 2, "nested too deeply")
+        self.nodes += 1
+        _expect(self.nodes <= MAX_NODES, f"more than {MAX_NODES} values in one reply")
         if node is None or type(node) in (bool, int, float, str):
             return node
         if type(node) is list:
@@ -328,7 +336,7 @@ def decode(data: bytes) -> Message:
         offset += json_len
         (n_blobs,) = struct.unpack_from("<I", data, offset)
         offset += 4
-        _expect(n_blobs <= 1_000_000, "too many blobs")
+        _expect(n_blobs <= MAX_BLOBS, f"more than {MAX_BLOBS} tensors in one reply")
         blobs = []
         for _ in range(n_blobs):
             (blob_len,) = struct.unpack_from("<Q", data, offset)
