@@ -44,7 +44,8 @@ def mel_filterbank(n_freqs: int, f_min: float, f_max: float, n_mels: int, sample
 
     This is ``torchaudio.functional.melscale_fbanks(n_freqs, f_min, f_max, n_mels,
     sample_rate, norm=None, mel_scale="htk")``, which is not allowed here, nor are
-    ``torchaudio.transforms.MelScale`` and ``torchaudio.transforms.MelSpectrogram``.
+    ``torchaudio.transforms.MelScale``, ``torchaudio.transforms.MelSpectrogram`` and
+    torchaudio's private helper that builds the triangles.
     """
     raise NotImplementedError
 

@@ -171,30 +171,47 @@ def run(
     plugins: tuple[str, ...],
 ) -> None:
     """Grade each PATH (a .py file, a notebook, or a directory of them) as one submission."""
-    submissions: list[Submission] = []
-    unreadable: dict[str, str] = {}
-    for path in paths:
+    from grader.report import terminal_text
+    from grader.submission import check_path
+
+    # What can be told from names alone, before anything is started or read.
+    refused: dict[int, str] = {}
+    for index, path in enumerate(paths):
         try:
-            submissions.append(load_submission(path))
+            check_path(path)
         except SubmissionError as error:
             if len(paths) == 1:
-                raise NothingGraded(str(error)) from None
-            unreadable[path] = str(error)  # in a class, one bad path is that submission's error
-    if annotate_path and (len(submissions) != 1 or not paths[0].endswith(".ipynb")):
+                raise NothingGraded(terminal_text(str(error))) from None
+            refused[index] = str(error)  # in a class, one bad path is that submission's error
+    if annotate_path and (len(paths) != 1 or not paths[0].endswith(".ipynb")):
         raise NothingGraded("--annotate needs exactly one notebook (.ipynb) to grade.")
 
-    # Fork the warm parent before any exercise, reference or expected value is loaded.
+    # Fork the warm parent before any submission is read, and before any exercise, reference
+    # or expected value is loaded: every student process is forked from it, so it must hold
+    # nothing of any submission (a student process holds only what is sent to it: its own).
     from grader.sandbox.zygote import Zygote
 
     zygote = Zygote.start()
+    annotated: tuple[Submission, Any] | None = None
     try:
         pm, exercises, chosen = _chosen_exercises(plugins, only)
-        report = _grade(chosen, submissions, zygote, timeout, memory_limit, pm, required=bool(only))
-        report.submissions = _in_path_order(paths, report.submissions, unreadable)
+        # Student processes see none of the run's submissions: their own reaches them as source.
+        hidden = tuple(os.path.abspath(path) for path in paths)
+        grader = _grader(chosen, zygote, timeout, memory_limit, pm, required=bool(only), hidden_paths=hidden)
+        from grader.results import Report
+
+        report = Report()
+        for index, path in enumerate(paths):
+            result, submission = _grade_path(grader, path, refused.get(index))
+            report.submissions.append(result)
+            report.sandbox = grader.confinement
+            if annotate_path and submission is not None:
+                annotated = (submission, result)
+            del submission  # read just before its grading, dropped after
     finally:
         zygote.close()
-    if annotate_path:
-        _write_annotated(paths[0], annotate_path, submissions[0], chosen, report.submissions[0])
+    if annotated is not None and annotate_path:
+        _write_annotated(paths[0], annotate_path, annotated[0], chosen, annotated[1])
 
     from grader.report import render_json, render_text
 
@@ -203,9 +220,26 @@ def run(
     elif report.graded_anything:
         click.echo(render_text(report, verbose=verbose), nl=False, color=_colour())
     if not report.graded_anything:
-        reasons = [s.error for s in report.submissions if s.error]
+        reasons = [terminal_text(s.error, 2000) for s in report.submissions if s.error]
         raise NothingGraded(reasons[0] if len(reasons) == 1 else "nothing could be graded: " + " ".join(reasons))
     sys.exit(EXIT_FULL_MARKS if report.full_marks else EXIT_POINTS_LOST)
+
+
+def _grade_path(grader: Any, path: str, refused: str | None) -> tuple[Any, Submission | None]:
+    """Read one submission and grade it: its report, and the submission (None if unreadable)."""
+    from grader.results import SubmissionResult
+
+    if refused is not None:
+        return SubmissionResult(path=path, error=refused), None
+    try:
+        submission = load_submission(path)
+        return grader.grade(submission), submission
+    except SubmissionError as error:
+        return SubmissionResult(path=path, error=str(error)), None
+    except Exception as error:  # noqa: BLE001 - one submission must not end the class (RecursionError, MemoryError too)
+        # A bug of the grader's that this submission found: its report says so, the others are graded.
+        reason = f"{path}: the grader could not grade this submission ({type(error).__name__}: {str(error)[:300]})."
+        return SubmissionResult(path=path, error=reason), None
 
 
 def _write_annotated(source: str, out: str, submission: Submission, exercises: list, result: object) -> None:
@@ -213,10 +247,17 @@ def _write_annotated(source: str, out: str, submission: Submission, exercises: l
 
     import nbformat
 
-    from grader.notebook import annotate, read_notebook
+    from grader.notebook import NotebookError, annotate, read_notebook
 
-    notebook = read_notebook(Path(source), source)
-    annotated = annotate(notebook, submission.files[0].cells or [], exercises, result)
+    try:
+        notebook = read_notebook(Path(source), source)
+        annotated = annotate(notebook, submission.files[0].cells or [], exercises, result)
+    except NotebookError as error:
+        raise NothingGraded(f"{out}: cannot write the annotated notebook ({error}).") from None
+    except (RecursionError, MemoryError, ValueError) as error:
+        raise NothingGraded(
+            f"{out}: cannot write the annotated notebook ({type(error).__name__}: {str(error)[:160]})."
+        ) from None
     try:
         nbformat.write(annotated, out)
     except OSError as error:
@@ -232,30 +273,22 @@ def _chosen_exercises(plugins: tuple[str, ...], only: tuple[str, ...]):
     return pm, exercises, [e for e in exercises.values() if not only or e.id in only]
 
 
-def _in_path_order(paths: tuple[str, ...], graded: list, unreadable: dict[str, str]) -> list:
-    from grader.results import SubmissionResult
-
-    by_path = {s.path: s for s in graded}
-    return [by_path.get(p) or SubmissionResult(path=p, error=unreadable[p]) for p in paths]
-
-
-def _grade(
+def _grader(
     exercises: list,
-    submissions: list[Submission],
     zygote: Any,
     timeout: float,
     memory_limit: int,
     registry: Any,
     *,
     required: bool = False,
+    hidden_paths: tuple[str, ...] = (),
 ):
-    from grader.grading import Grader
-    from grader.results import Report
+    import dataclasses
 
-    grader = Grader(
-        exercises, zygote, policy=registry.policy, timeout=timeout, memory_mb=memory_limit, required=required
-    )
-    return Report([grader.grade(submission) for submission in submissions])
+    from grader.grading import Grader
+
+    policy = dataclasses.replace(registry.policy, hidden_paths=hidden_paths)
+    return Grader(exercises, zygote, policy=policy, timeout=timeout, memory_mb=memory_limit, required=required)
 
 
 @cli.command("list")

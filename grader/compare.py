@@ -58,12 +58,20 @@ def _a(word: str) -> str:
     return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
+def shape_text(shape: Any, most: int = 8) -> str:
+    """A shape as a student reads it, ``[4, 5]``; past ``most`` dimensions, ``[1, 1, …] (4000000 dims)``."""
+    dims = list(shape)
+    if len(dims) <= most:
+        return str(dims)
+    return "[" + ", ".join(str(n) for n in dims[:most]) + f", …] ({len(dims)} dims)"
+
+
 def describe(value: Any) -> str:
     """A short description of any value that crossed the wire: what a student reads."""
     if isinstance(value, torch.Tensor):
         return f"{_a(dtype_name(value.dtype))} tensor of shape {list(value.shape)}"
     if isinstance(value, Opaque):
-        shape = f" of shape {list(value.shape)}" if value.shape is not None else ""
+        shape = f" of shape {shape_text(value.shape)}" if value.shape is not None else ""
         return f"{_a(value.type_name)}{shape}"
     if isinstance(value, ModuleSnapshot):
         return f"{_a(value.type_name)} module"

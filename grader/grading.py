@@ -18,6 +18,7 @@ from grader.sandbox import wire
 from grader.sandbox.cells import STATEMENT_SECONDS, stopped_statement
 from grader.sandbox.policy import SandboxPolicy
 from grader.sandbox.student_process import Reply, Spawner, StudentProcess, StudentProcessError
+from grader.sandbox.student_side import OUTPUT_LIMIT_BYTES
 from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, student_error_message
 from grader.submission import SourceFile, Submission
 
@@ -35,8 +36,6 @@ NOTEBOOK_LOAD_SECONDS = 60.0
 # How a check that raised something other than CheckFailure is reported (a bug in the check).
 GRADER_COULD_NOT = "the grader could not finish this check"
 DEFAULT_MEMORY_MB = 4096
-# What a student process may print (the sandbox's RLIMIT_FSIZE on its captured output).
-OUTPUT_LIMIT_BYTES = 64 * 1024 * 1024
 _PARAMETER_KINDS = frozenset(
     kind.name
     for kind in (
@@ -92,6 +91,8 @@ class Grader:
         self.required = required
         self.zygote = spawner
         self.timeout = timeout
+        # What confined the last student process, as it told before running any student code.
+        self.confinement: dict = {}
         # All of a submission's calls together, notebook statements included.
         self.submission_seconds = submission_seconds
         self.memory_bytes = memory_mb * 1024 * 1024
@@ -109,6 +110,7 @@ class Grader:
             self.zygote, timeout=self.timeout, memory_bytes=self.memory_bytes, budget=self.submission_seconds
         ) as process:
             loaded = self._load(process, submission)
+            self.confinement = process.confinement or self.confinement
             chosen = [e for e in self.exercises if self.required or self._attempted(e, loaded)]
             ran = bool(chosen) and (bool(loaded.functions) or loaded.ran_and_failed)
             result = SubmissionResult(path=submission.path, ran=ran, warnings=loaded.warnings)

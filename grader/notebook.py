@@ -27,7 +27,14 @@ from typing import Any
 
 import nbformat
 
-from grader.sourcecode import stub_names
+from grader.sourcecode import (
+    MAX_NOTEBOOK_BYTES,
+    TOO_DEEP,
+    FileRefused,
+    compile_statement,
+    read_file_bytes,
+    stub_names,
+)
 
 # Cell magics whose body is still Python.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
@@ -111,28 +118,30 @@ def read_cells(notebook: nbformat.NotebookNode, shown: str) -> tuple[list[Notebo
         if first.startswith("%%"):
             magic = first[2:].split()[0] if first[2:].split() else ""
             if magic not in PYTHON_CELL_MAGICS:
-                notes.append(f"{name}: skipped (a %%{magic} cell is not Python).")
+                notes.append(f"{name}: skipped (a %%{magic[:40]} cell is not Python).")
                 continue
             source = "\n" + source.lstrip().split("\n", 1)[1] if "\n" in source.lstrip() else ""
         source = _neutralise_magics(source)
         entry = NotebookCell(number, name, source)
         try:
-            tree = ast.parse(source, filename=name)
+            tree, statements = _read_cell(source, name)
         except SyntaxError as error:
             entry.problem = f"{name}, line {error.lineno}: SyntaxError: {error.msg}"
+        except ValueError as error:  # too deeply nested, or null bytes
+            entry.problem = f"{name}: {error}." if str(error) == TOO_DEEP else f"{name}: the cell cannot be parsed."
+        if entry.problem is not None:
             # The names it meant to define, so that their exercise reports the error.
             entry.defines = _DEFINITION.findall(source)
             notes.append(f"{entry.problem} (the cell was skipped).")
             cells.append(entry)
             continue
         entry.stubs = stub_names(tree)
-        for index, node in enumerate(tree.body):
-            kind = _kind(node)
-            entry.statements.append(Statement(index, node.lineno, kind))
-            if kind == "skip" and not _is_quiet(node):
+        entry.statements = statements
+        for node, statement in zip(tree.body, statements):
+            if statement.kind == "skip" and not _is_quiet(node):
                 if number not in skipped_cells:
                     skipped_cells.append(number)
-            if kind == "define":
+            if statement.kind == "define":
                 entry.defines.append(node.name)  # type: ignore[attr-defined]
         cells.append(entry)
     if skipped_cells:
@@ -144,18 +153,50 @@ def read_cells(notebook: nbformat.NotebookNode, shown: str) -> tuple[list[Notebo
     return cells, notes
 
 
-def read_notebook(path: Path, shown: str) -> nbformat.NotebookNode:
-    """Read and validate a notebook (v4, any minor version)."""
+def _read_cell(source: str, name: str) -> tuple[ast.Module, list[Statement]]:
+    """A cell's syntax tree and statements; each statement that runs is compiled here as the
+    student process will compile it, so that what the compiler refuses (or cannot nest that
+    deep) is the cell's problem rather than the student process's. Raises SyntaxError or
+    ValueError (``TOO_DEEP``, null bytes)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, filename=name)
+    except (RecursionError, MemoryError):
+        raise ValueError(TOO_DEEP) from None
+    statements = []
+    for index, node in enumerate(tree.body):
+        kind = _kind(node)
+        if kind != "skip":
+            compile_statement(node, name)
+        statements.append(Statement(index, node.lineno, kind))
+    return tree, statements
+
+
+def read_notebook(path: Path, shown: str, *, dir_fd: int | None = None) -> nbformat.NotebookNode:
+    """Read and validate a notebook (v4, any minor version), without following a link.
+
+    ``path`` is relative to ``dir_fd`` when that is given (a file of a directory submission).
+    """
+    try:
+        data = read_file_bytes(str(path), shown, MAX_NOTEBOOK_BYTES, dir_fd=dir_fd)
+    except FileRefused as error:
+        raise NotebookError(str(error)) from None
+    return parse_notebook(data, shown)
+
+
+def parse_notebook(data: bytes, shown: str) -> nbformat.NotebookNode:
+    """A notebook from its bytes; anything that is not one raises NotebookError (one line)."""
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise NotebookError(f"{shown}: not a notebook (the file is not UTF-8 text).") from None
-    except OSError as error:
-        raise NotebookError(f"{shown}: cannot read the file ({error.strerror or error}).") from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat's notices (missing cell ids, ...) are not errors
             notebook = nbformat.reads(text, as_version=4)
+    except (RecursionError, MemoryError):
+        raise NotebookError(f"{shown}: not a notebook the grader can read ({TOO_DEEP}).") from None
     except nbformat.reader.NotJSONError:
         raise NotebookError(f"{shown}: not a notebook (the file is not valid JSON; is it truncated?).") from None
     except Exception as error:  # noqa: BLE001 - nbformat raises several kinds for non-notebooks
@@ -166,6 +207,12 @@ def read_notebook(path: Path, shown: str) -> nbformat.NotebookNode:
             nbformat.validate(notebook)
     except nbformat.ValidationError as error:
         raise NotebookError(f"{shown}: not a valid notebook ({_first_line(error)}).") from None
+    except (RecursionError, MemoryError):
+        raise NotebookError(f"{shown}: not a notebook the grader can read ({TOO_DEEP}).") from None
+    except Exception as error:  # noqa: BLE001 - the validator must not crash the grader either
+        raise NotebookError(f"{shown}: not a valid notebook ({_first_line(error)}).") from None
+    if not isinstance(notebook.get("cells"), list):
+        raise NotebookError(f"{shown}: not a valid notebook (it has no list of cells).")
     return notebook
 
 
@@ -174,25 +221,64 @@ def _first_line(error: Exception) -> str:
     return text[0][:160] if text else type(error).__name__
 
 
+# Characters that start inline markdown (emphasis, code, links, images, tables, strikethrough,
+# MathJax, e-mail autolinks); <, > and & become HTML entities instead.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~$@])")
+# Web autolinks (http://..., www....) and what starts a block at the beginning of a line.
+_AUTOLINK = re.compile(r"(?i)(?<=:)//|(?<=\bwww)\.")
+_BLOCK_START = re.compile(r"^(\s*)([#=+\-]|\d+[.)])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+MAX_FEEDBACK_TEXT = 2000
+
+
+def markdown_text(text: str, limit: int = MAX_FEEDBACK_TEXT) -> str:
+    """``text`` as literal markdown on one line: no HTML, no markup, no link, at most ``limit``
+    characters.
+
+    What a check says can quote the student (an exception's message, a value's type name):
+    in a feedback cell it must read as written, never as markup, a link or a script.
+    """
+    text = _CONTROL.sub(" ", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda m: "\\/\\/" if m.group(0) == "//" else "\\.", text)
+    return _BLOCK_START.sub(lambda m: m.group(1) + _escape_block_start(m.group(2)), text)
+
+
+def _escape_block_start(marker: str) -> str:
+    # A list number keeps its digits (a backslash before a digit is no escape): its . or ) is escaped.
+    return marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else "\\" + marker
+
+
 def feedback_markdown(function: str, checks: list) -> str:
-    """A feedback cell's text for one graded function: score, failed checks, hints."""
+    """A feedback cell's text for one graded function: score, failed checks, hints.
+
+    Every text is escaped (:func:`markdown_text`); only the cell's own emphasis is markup.
+    """
     score = sum(c.score for c in checks)
     total = sum(c.max_score for c in checks)
-    lines = [f"**Feedback on `{function}`: {score:g}/{total:g}**", ""]
+    lines = [f"**Feedback on `{_code_name(function)}`: {score:g}/{total:g}**", ""]
     passed = [c for c in checks if c.passed]
     for check in checks:
         if check.passed:
             continue
-        lines.append(f"- ✗ {check.description} ({check.score:g}/{check.max_score:g})  ")
+        lines.append(f"- ✗ {markdown_text(check.description)} ({check.score:g}/{check.max_score:g})  ")
         if check.message:
-            lines.append(f"  {check.message}  ")
+            lines.append(f"  {markdown_text(check.message)}  ")
         if check.hint:
-            lines.append(f"  *Hint:* {check.hint}")
+            lines.append(f"  *Hint:* {markdown_text(check.hint)}")
     if passed:
         lines.append(
             f"- ✓ {len(passed)} check{'s' if len(passed) != 1 else ''} passed ({sum(c.score for c in passed):g} points)"
         )
     return "\n".join(lines)
+
+
+def _code_name(name: str) -> str:
+    """A function's name for a code span (a spec's name is an identifier; anything else is dropped)."""
+    return name if name.isidentifier() else "".join(ch for ch in name if ch.isalnum() or ch == "_")[:80]
 
 
 def annotate(

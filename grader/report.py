@@ -3,14 +3,43 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 import click
 
-from grader.results import CheckResult, ExerciseResult, Report, SubmissionResult
+from grader.results import (
+    MAX_ERROR_CHARS,
+    MAX_MESSAGE_CHARS,
+    MAX_WARNINGS,
+    CheckResult,
+    ExerciseResult,
+    Report,
+    SubmissionResult,
+    bounded,
+)
 
 WIDTH = 80
+MAX_WARNING_CHARS = 500
 CHECK_INDENT = "          "  # under the text after "    FAIL  "
+
+
+_WHITESPACE = re.compile(r"[\t\n\r\v\f]")
+
+
+def terminal_text(text: str | None, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` safe to print on a terminal: bounded, on one line, every control character
+    (escape sequences, carriage returns, bidirectional overrides) shown as its escape
+    (``\\x1b``) instead of acting on the terminal.
+
+    Every text of a report may quote a submission (a syntax error's line, an exception's
+    message, a file's name), so all of it goes through here before it is styled.
+    """
+    text = _WHITESPACE.sub(" ", bounded(text or "", limit) or "")
+    if text.isprintable():
+        return text
+    escaped = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return bounded(escaped, limit) or ""
 
 
 def _points(value: float) -> str:
@@ -46,15 +75,18 @@ def render_text(report: Report, *, verbose: bool = False) -> str:
 
 
 def _render_submission(submission: SubmissionResult, verbose: bool) -> list[str]:
-    lines = [click.style(submission.path, bold=True)]
+    lines = [click.style(terminal_text(submission.path), bold=True)]
     if submission.error:
-        lines.extend(click.style(line, fg="red") for line in _wrap(f"Problem: {submission.error}", "  "))
+        problem = terminal_text(submission.error, MAX_ERROR_CHARS)
+        lines.extend(click.style(line, fg="red") for line in _wrap(f"Problem: {problem}", "  "))
     if submission.warnings:
-        shown = submission.warnings if verbose else submission.warnings[:5]
+        shown = submission.warnings[:MAX_WARNINGS] if verbose else submission.warnings[:5]
         for warning in shown:
+            warning = terminal_text(warning, MAX_WARNING_CHARS)
             lines.extend(click.style(line, fg="yellow") for line in _wrap(f"Warning: {warning}", "  "))
         if len(shown) < len(submission.warnings):
-            lines.append(f"  (and {len(submission.warnings) - len(shown)} more warnings: -v shows them)")
+            more = len(submission.warnings) - len(shown)
+            lines.append(f"  (and {more} more warnings{'' if verbose else ': -v shows them'})")
     for exercise in submission.exercises:
         lines.extend(_render_exercise(exercise, verbose))
     if submission.exercises:
@@ -65,7 +97,8 @@ def _render_submission(submission: SubmissionResult, verbose: bool) -> list[str]
 
 def _render_exercise(exercise: ExerciseResult, verbose: bool) -> list[str]:
     full = exercise.score >= exercise.max_score
-    title = f"  {exercise.name}: {exercise.title}" if exercise.title else f"  {exercise.name}"
+    name, title = terminal_text(exercise.name, 200), terminal_text(exercise.title, 200)
+    title = f"  {name}: {title}" if title else f"  {name}"
     score = f"{_points(exercise.score)}/{_points(exercise.max_score)}"
     lines = [click.style(_with_score(title, score), fg="green" if full else "red", bold=True)]
     passed = [c for c in exercise.checks if c.passed]
@@ -83,7 +116,7 @@ def _render_exercise(exercise: ExerciseResult, verbose: bool) -> list[str]:
         lines.append(click.style(_with_score(f"    pass  {label}", f"{_points(points)} pts"), fg="green"))
         notes = [c.message for c in passed if c.message]
         for note in notes:
-            lines.extend(_wrap(note, CHECK_INDENT))
+            lines.extend(_wrap(terminal_text(note), CHECK_INDENT))
     return lines
 
 
@@ -95,16 +128,19 @@ def render_exercise_text(exercise: ExerciseResult, *, verbose: bool = True) -> s
 def _render_check(check: CheckResult) -> list[str]:
     mark = click.style("pass", fg="green") if check.passed else click.style("FAIL", fg="red", bold=True)
     score = f"{_points(check.score)}/{_points(check.max_score)}"
-    description = _wrap(check.description, CHECK_INDENT, WIDTH - len(score) - 1)
+    description = _wrap(terminal_text(check.description, 400), CHECK_INDENT, WIDTH - len(score) - 1)
     first = "    " + mark + "  " + description[0].strip()
     lines = [_with_score(first, score, WIDTH + len(mark) - 4)]
     lines.extend(description[1:])
     if check.message:
         lines.extend(
-            click.style(line, dim=True) if check.passed else line for line in _wrap(check.message, CHECK_INDENT)
+            click.style(line, dim=True) if check.passed else line
+            for line in _wrap(terminal_text(check.message), CHECK_INDENT)
         )
     if check.hint:
-        lines.extend(click.style(line, fg="yellow") for line in _wrap(f"Hint: {check.hint}", CHECK_INDENT))
+        lines.extend(
+            click.style(line, fg="yellow") for line in _wrap(f"Hint: {terminal_text(check.hint)}", CHECK_INDENT)
+        )
     return lines
 
 

@@ -5,6 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The longest a check's message or hint, a warning, or a submission's error may be in a report:
+# a value described by the student process (a fake .shape of four million dimensions) or a
+# message it raised must not make a report of megabytes.
+MAX_MESSAGE_CHARS = 2000
+MAX_ERROR_CHARS = 8000
+MAX_WARNINGS = 100
+MAX_NAME_CHARS = 1000
+
+
+def bounded(text: str | None, limit: int = MAX_MESSAGE_CHARS) -> str | None:
+    """``text`` cut to ``limit`` characters (marked with "… (N more characters)")."""
+    if text is None or len(text) <= limit:
+        return text
+    rest = f"… ({len(text) - limit:,} more characters)"
+    return text[: limit - len(rest)] + rest
+
 
 def _points(value: float) -> float | int:
     """Points as JSON shows them: 10, not 10.0; 2.5 stays 2.5."""
@@ -25,12 +41,12 @@ class CheckResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name,
+            "name": bounded(self.name, MAX_NAME_CHARS),
             "passed": self.passed,
             "score": _points(self.score),
             "max_score": _points(self.max_score),
-            "message": self.message,
-            "hint": self.hint,
+            "message": bounded(self.message),
+            "hint": bounded(self.hint),
         }
 
 
@@ -53,7 +69,7 @@ class ExerciseResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name,
+            "name": bounded(self.name, MAX_NAME_CHARS),
             "score": _points(self.score),
             "max_score": _points(self.max_score),
             "checks": [c.to_json() for c in self.checks],
@@ -82,10 +98,10 @@ class SubmissionResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "path": self.path,
+            "path": bounded(self.path, MAX_NAME_CHARS),
             "score": _points(self.score),
             "max_score": _points(self.max_score),
-            "error": self.error,
+            "error": bounded(self.error, MAX_ERROR_CHARS),
             "exercises": [e.to_json() for e in self.exercises],
         }
 
@@ -95,6 +111,8 @@ class Report:
     """A whole run: every submission graded."""
 
     submissions: list[SubmissionResult] = field(default_factory=list)
+    # What confined the student processes: {"mode", "protections", "missing"} (see `grade doctor`).
+    sandbox: dict[str, Any] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -118,4 +136,9 @@ class Report:
             "score": _points(self.score),
             "max_score": _points(self.max_score),
             "submissions": [s.to_json() for s in self.submissions],
+            "sandbox": {
+                "mode": self.sandbox.get("mode"),
+                "protections": list(self.sandbox.get("protections", [])),
+                "missing": list(self.sandbox.get("missing", [])),
+            },
         }

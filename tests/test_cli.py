@@ -48,7 +48,9 @@ def test_json_report_has_exactly_the_documented_schema(tmp_path):
     run = grade("03_softmax.py", "--format", "json", cwd=tmp_path)
     assert run.returncode == 1
     report = json.loads(run.stdout)
-    assert set(report) == {"score", "max_score", "submissions"}
+    assert set(report) == {"score", "max_score", "submissions", "sandbox"}
+    assert set(report["sandbox"]) == {"mode", "protections", "missing"}
+    assert report["sandbox"]["mode"] in ("namespaces", "fallback")
     (submission,) = report["submissions"]
     assert set(submission) == {"path", "score", "max_score", "error", "exercises"}
     (exercise,) = submission["exercises"]

@@ -45,10 +45,18 @@ _WRITE_IT = (
     "convert back to Hz, and build each triangle over the bin frequencies."
 )
 # make_mel_spectrogram may use torchaudio's transforms; mel_filterbank must be built by hand.
+# No operator backstop: a filter bank is made of linspace, pow, sub, div, minimum and maximum,
+# the operators a hand-written one uses too. The library's functions refuse themselves.
 FORBIDDEN_IN_FILTERBANK = (
     Forbidden("torchaudio.functional.melscale_fbanks", _WRITE_IT, python=("torchaudio.functional.melscale_fbanks",)),
     Forbidden("torchaudio.transforms.MelScale", _WRITE_IT, python=("torchaudio.transforms.MelScale",)),
     Forbidden("torchaudio.transforms.MelSpectrogram", _WRITE_IT, python=("torchaudio.transforms.MelSpectrogram",)),
+    # The private helper that builds the triangles (melscale_fbanks and linear_fbanks call it).
+    Forbidden(
+        "torchaudio's triangular filter bank",
+        _WRITE_IT,
+        python=("torchaudio.functional.functional._create_triangular_filterbank",),
+    ),
 )
 
 
@@ -68,7 +76,8 @@ def mel_filterbank(n_freqs: int, f_min: float, f_max: float, n_mels: int, sample
 
     This is ``torchaudio.functional.melscale_fbanks(n_freqs, f_min, f_max, n_mels,
     sample_rate, norm=None, mel_scale="htk")``, which is not allowed here, nor are
-    ``torchaudio.transforms.MelScale`` and ``torchaudio.transforms.MelSpectrogram``.
+    ``torchaudio.transforms.MelScale``, ``torchaudio.transforms.MelSpectrogram`` and
+    torchaudio's private helper that builds the triangles.
     """
 
 

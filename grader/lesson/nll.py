@@ -21,6 +21,35 @@ FORBIDDEN = (
     Forbidden("torch.nn.functional.cross_entropy", _WRITE_IT, python=("torch.nn.functional.cross_entropy",)),
     Forbidden("torch.nn.NLLLoss", _WRITE_IT, python=("torch.nn.NLLLoss",)),
     Forbidden("torch.nn.CrossEntropyLoss", _WRITE_IT, python=("torch.nn.CrossEntropyLoss",)),
+    # The KL divergence to a one-hot target is the NLL; the chunked linear cross-entropy (torch
+    # 2.14) has its own operators.
+    Forbidden("torch.nn.functional.kl_div", _WRITE_IT, python=("torch.nn.functional.kl_div", "torch.nn.KLDivLoss")),
+    Forbidden(
+        "torch.nn.functional.linear_cross_entropy",
+        _WRITE_IT,
+        python=(
+            "torch.nn.functional.linear_cross_entropy",
+            "torch.nn.LinearCrossEntropyLoss",
+            "torch.nn.modules.linear_cross_entropy._linear_cross_entropy_batch_chunked",
+        ),
+        aten=(
+            "torch_nn._linear_cross_entropy_batch_chunked",
+            "torch_nn._linear_cross_entropy_batch_chunked_no_reduction",
+        ),
+    ),
+    # torch's reference implementations and decompositions compute the loss from plain
+    # operators, so they never reach the operators below.
+    Forbidden(
+        "an NLL loss from torch._refs or torch._decomp",
+        _WRITE_IT,
+        python=(
+            "torch._refs.nn.functional.nll_loss",
+            "torch._refs.nn.functional._nll_loss_nd",
+            "torch._decomp.decompositions.nll_loss_forward",
+            "torch._decomp.decompositions._nll_loss_forward",
+            "torch._decomp.decompositions.nll_loss2d_forward",
+        ),
+    ),
     # Any other spelling of the library's loss reaches one of these operators.
     Forbidden(
         "the library's NLL loss",
@@ -58,7 +87,8 @@ def nll_loss(probs: Tensor, target: Tensor) -> Tensor:
 
     Write it with tensor operations (indexing, torch.log, mean, ...).
     torch.nn.functional.nll_loss, torch.nn.functional.cross_entropy, torch.nn.NLLLoss and
-    torch.nn.CrossEntropyLoss are not allowed here.
+    torch.nn.CrossEntropyLoss are not allowed here, nor are other library losses that
+    compute it (kl_div, linear_cross_entropy, torch._refs, torch._decomp).
     """
 
 

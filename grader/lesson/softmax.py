@@ -30,9 +30,59 @@ FORBIDDEN = (
             "torch.nn.LogSoftmax",
         ),
     ),
-    # Whatever the spelling (an alias, torch._C, ...), every softmax reaches these operators.
+    # A fused attention computes softmax(q @ k.T * scale) @ v: with k and v the identity, a softmax.
     Forbidden(
-        "a library softmax", _WRITE_IT, aten=("aten._softmax", "aten.softmax", "aten._log_softmax", "aten.log_softmax")
+        "torch.nn.functional.scaled_dot_product_attention",
+        _WRITE_IT,
+        python=("torch.nn.functional.scaled_dot_product_attention",),
+        aten=(
+            "aten._scaled_dot_product_flash_attention_for_cpu",
+            "aten._scaled_dot_product_flash_attention",
+            "aten._scaled_dot_product_efficient_attention",
+            "aten._scaled_dot_product_cudnn_attention",
+            "aten._scaled_dot_product_fused_attention_overrideable",
+            "aten._flash_attention_forward",
+            "aten._efficient_attention_forward",
+            "aten._cudnn_attention_forward",
+            "aten._native_multi_head_attention",
+            "aten._transformer_encoder_layer_fwd",
+            "aten._triton_multi_head_attention",
+            "aten._triton_scaled_dot_attention",
+        ),
+    ),
+    # torch's reference implementations and decompositions compute a softmax from plain
+    # operators, so they never reach the operators below.
+    Forbidden(
+        "a softmax from torch._refs or torch._decomp",
+        _WRITE_IT,
+        python=(
+            "torch._refs.softmax",
+            "torch._refs.log_softmax",
+            "torch._refs.special.softmax",
+            "torch._refs.special.log_softmax",
+            "torch._refs.nn.functional.softmax",
+            "torch._refs.nn.functional.log_softmax",
+            "torch._decomp.decompositions._softmax",
+            "torch._decomp.decompositions._log_softmax",
+            "torch._decomp.decompositions.safe_softmax",
+        ),
+    ),
+    # Whatever the spelling (an alias, torch._C, a sparse, nested or mkldnn tensor, ...), every
+    # other softmax reaches one of these operators.
+    Forbidden(
+        "a library softmax",
+        _WRITE_IT,
+        aten=(
+            "aten._softmax",
+            "aten.softmax",
+            "aten._log_softmax",
+            "aten.log_softmax",
+            "aten._safe_softmax",
+            "aten._masked_softmax",
+            "aten._sparse_softmax",
+            "aten._sparse_log_softmax",
+            "aten._nested_tensor_softmax_with_shape",
+        ),
     ),
 )
 
@@ -50,7 +100,8 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
 
     Write it with tensor operations (torch.exp, sum, max, ...). torch.softmax,
     torch.nn.functional.softmax, Tensor.softmax and the log-softmax functions are not
-    allowed here.
+    allowed here, nor is anything else of torch's that computes a softmax for you
+    (scaled_dot_product_attention, torch.sparse.softmax, torch._refs, torch._decomp).
     """
 
 

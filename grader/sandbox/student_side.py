@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import io
 import os
 import random
 import resource
@@ -401,6 +402,48 @@ class _SubmissionFiles:
         exec(compile(source, file, "exec", dont_inherit=True), module.__dict__)
 
 
+OUTPUT_LIMIT_BYTES = 64 * 1024 * 1024  # what a student process may print, in all
+
+
+class _DroppingWriter(io.RawIOBase):
+    """The descriptor under the student's stdout or stderr: a write that fails (past the
+    output cap, RLIMIT_FSIZE's EFBIG) is dropped, never raised into the student's code."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        written = 0
+        try:
+            while written < len(view):
+                written += os.write(self._fd, view[written:])
+        except OSError:
+            pass  # past the cap (or a closed descriptor): the rest is dropped
+        return len(view)
+
+
+def _dropping_streams() -> None:
+    """Replace stdout and stderr (and ``sys.__stdout__``/``sys.__stderr__``) by streams that never
+    fail, buffered as before; the grader notes when the output reached the cap."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        stream = io.TextIOWrapper(
+            io.BufferedWriter(_DroppingWriter(fd)),
+            encoding="utf-8",
+            errors="backslashreplace",
+            line_buffering=name == "stderr",
+        )
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+
+
 def run(
     sock: socket.socket,
     output_fd: int,
@@ -424,9 +467,11 @@ def run(
     torch.set_num_threads(1)
     sys.meta_path.insert(0, _HiddenFromStudents(_policy.hidden))
     limit_memory(memory_bytes)
-    # Captured output may not fill the disk: writes past 64 MB fail instead (no SIGXFSZ kill).
+    # Captured output may not fill the disk: writes past 64 MB fail instead (no SIGXFSZ kill),
+    # and the streams the student prints to drop what fails, so that a print never raises.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024 * 1024, 64 * 1024 * 1024))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES))
+    _dropping_streams()
     if confinement is not None:
         shared = _python_is_shared()
         if confinement.mode == "namespaces":

@@ -12,6 +12,7 @@ Frame: ``u32 json_len | json | u32 n_blobs | (u64 blob_len | blob) * n_blobs``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import socket
@@ -28,6 +29,7 @@ MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # the lesson's whole data set is 230 MB; 
 MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_TEXT = 400
+MAX_OPAQUE_DIMS = 64  # the shape of a value that is not a tensor (a tensor has at most 16 dims)
 # Decoding is bounded in work as well as in bytes: a reply of 300,000 one-byte tensors or of
 # millions of tiny values would otherwise take many seconds of the grader's time.
 MAX_BLOBS = 10_000
@@ -193,7 +195,8 @@ class _Encoder:
         except Exception:
             text = ""
         try:
-            shape = [int(n) for n in value.shape] if hasattr(value, "shape") else None
+            dims = list(itertools.islice(value.shape, MAX_OPAQUE_DIMS + 1)) if hasattr(value, "shape") else None
+            shape = [int(n) for n in dims] if dims is not None and len(dims) <= MAX_OPAQUE_DIMS else None
         except Exception:
             shape = None
         return {"__opaque__": name, "text": text, "shape": shape}
@@ -305,7 +308,7 @@ class _Decoder:
             return snapshot
         if "__opaque__" in node:
             shape = node.get("shape")
-            valid_shape = type(shape) is list and all(type(n) is int for n in shape)
+            valid_shape = type(shape) is list and len(shape) <= MAX_OPAQUE_DIMS and all(type(n) is int for n in shape)
             return Opaque(
                 type_name=clean_text(node["__opaque__"], 80),
                 text=clean_text(node.get("text", ""), 120),

@@ -409,3 +409,33 @@ def test_with_a_system_python_each_submission_runs_under_a_uid_of_its_own(tmp_pa
     )
     graded = _grade(EXERCISE_FILE, "--format", "json", cwd=tmp_path, python=system_python)
     assert _report(graded)["score"] == 10, graded.stdout
+
+
+def test_the_json_report_records_the_mode(tmp_path):
+    _submission(tmp_path, "")
+    assert _report(_grade(EXERCISE_FILE, "--format", "json", cwd=tmp_path))["sandbox"]["mode"] == "namespaces"
+    fallback = _report(_grade(EXERCISE_FILE, "--format", "json", cwd=tmp_path, env=FALLBACK))
+    assert fallback["sandbox"]["mode"] == "fallback"
+    assert any("namespaces" in missing for missing in fallback["sandbox"]["missing"])
+
+
+def test_a_classmate_s_files_are_hidden_from_a_submission(tmp_path):
+    mine, theirs = tmp_path / "mine", tmp_path / "theirs"
+    mine.mkdir()
+    theirs.mkdir()
+    _submission(theirs, "SECRET_MARKER = 1")
+    _submission(
+        mine,
+        f"""
+        import os
+        for root, _dirs, files in os.walk({str(tmp_path)!r}):
+            for name in files:
+                try:
+                    if "SECRET_MARKER" in open(os.path.join(root, name)).read():
+                        raise RuntimeError("read a classmate's file")
+                except OSError:
+                    pass
+    """,
+    )
+    report = _report(_grade("mine", "theirs", "--format", "json", cwd=tmp_path))
+    assert report["submissions"][0]["score"] == 10, report["submissions"][0]
