@@ -20,6 +20,7 @@ from grader.sandbox.policy import SandboxPolicy
 from grader.sandbox.student_process import Reply, Spawner, StudentProcess, StudentProcessError
 from grader.sandbox.student_side import OUTPUT_LIMIT_BYTES
 from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, student_error_message
+from grader.source_flags import flags_in_source
 from grader.submission import SourceFile, Submission
 
 
@@ -113,7 +114,7 @@ class Grader:
             self.confinement = process.confinement or self.confinement
             chosen = [e for e in self.exercises if self.required or self._attempted(e, loaded)]
             ran = bool(chosen) and (bool(loaded.functions) or loaded.ran_and_failed)
-            result = SubmissionResult(path=submission.path, ran=ran, warnings=loaded.warnings)
+            result = SubmissionResult(path=submission.path, ran=ran, warnings=loaded.warnings, flags=_flags(submission))
             if loaded.problems:
                 result.error = " ".join(loaded.problems)
             if not loaded.problems and not (loaded.functions or loaded.unavailable):
@@ -350,6 +351,16 @@ class Grader:
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the class
             return failed(f"{GRADER_COULD_NOT} ({type(error).__name__}: {error}).")
         return CheckResult(check.name, check.description, True, check.points, check.points, "")
+
+
+def _flags(submission: Submission) -> list[str]:
+    """What each file's source does that grading cannot fully police, for the instructor."""
+    flags = []
+    for file in submission.files:
+        sources = [cell.source for cell in file.cells] if file.cells is not None else [file.source]
+        notes = dict.fromkeys(note for source in sources if source for note in flags_in_source(source))
+        flags += [f"{file.path} {note}" for note in notes]
+    return flags
 
 
 def _named_after(stem: str, exercise: Exercise) -> bool:

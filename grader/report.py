@@ -87,6 +87,8 @@ def _render_submission(submission: SubmissionResult, verbose: bool) -> list[str]
         if len(shown) < len(submission.warnings):
             more = len(submission.warnings) - len(shown)
             lines.append(f"  (and {more} more warnings{'' if verbose else ': -v shows them'})")
+    for flag in submission.flags[:MAX_WARNINGS]:
+        lines.extend(_wrap(f"For the instructor: {terminal_text(flag, MAX_WARNING_CHARS)}", "  "))
     for exercise in submission.exercises:
         lines.extend(_render_exercise(exercise, verbose))
     if submission.exercises:

@@ -87,6 +87,9 @@ class SubmissionResult:
     ran: bool = False
     # What a notebook skipped or failed to run, which cost no points (shown in the text report).
     warnings: list[str] = field(default_factory=list)
+    # Notes for the instructor on what the source does that grading cannot fully police
+    # ("03_softmax.py uses torch._decomp"); they cost no points.
+    flags: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -103,6 +106,7 @@ class SubmissionResult:
             "max_score": _points(self.max_score),
             "error": bounded(self.error, MAX_ERROR_CHARS),
             "exercises": [e.to_json() for e in self.exercises],
+            "flags": [bounded(flag, MAX_ERROR_CHARS) for flag in self.flags],
         }
 
 
