@@ -156,20 +156,7 @@ class StudentServer:
             reply = (
                 handler(request) if handler else {"ok": False, "error": {"type": "Protocol", "message": "unknown op"}}
             )
-            try:
-                data = wire.encode(reply)
-            except BaseException as error:  # noqa: BLE001 - e.g. a result too big to copy, or a meta tensor
-                data = wire.encode(
-                    {
-                        "ok": False,
-                        "error": {
-                            "type": "Unsendable",
-                            "message": f"the result could not be sent back to the grader ({type(error).__name__}: {str(error)[:200]})",
-                            "where": None,
-                        },
-                    }
-                )
-            wire.send(self.sock, data)
+            wire.send(self.sock, reply if isinstance(reply, bytes) else _encode(reply))
 
     # -- loading ---------------------------------------------------------------------
 
@@ -242,7 +229,7 @@ class StudentServer:
 
     # -- calling ---------------------------------------------------------------------
 
-    def call(self, request: dict) -> dict:
+    def call(self, request: dict) -> dict | bytes:
         function = self.functions.get(f"{request.get('module', '')}:{request['function']}")
         if function is None:
             return {"ok": False, "error": {"type": "NameError", "message": "not defined", "where": None}}
@@ -263,6 +250,8 @@ class StudentServer:
         method = request.get("method")
         instance = None
         try:
+            # The reply is made and encoded under the same refusal as the call: a result that
+            # computes when it is read (a tensor subclass, say) is refused there too.
             with forbidden.refusing(request.get("forbidden", [])):
                 result = function(*args, **kwargs)
                 if method is not None:
@@ -278,18 +267,32 @@ class StudentServer:
                             },
                         }
                     result = bound(*_prepare_arguments(method["args"]))
+                reply: dict = {"ok": True, "value": result, "args_after": args}
+                if instance is not None:
+                    reply["instance"] = instance
+                if grad:
+                    try:
+                        reply["grads"] = weighted_gradients(result, grad_inputs, grad["cotangent"])
+                    except forbidden.ForbiddenCall:
+                        raise
+                    except Exception as error:  # noqa: BLE001 - e.g. "modified by an inplace operation"
+                        reply["grads"] = None
+                        reply["grads_error"] = f"{type(error).__name__}: {str(error)[:300]}"
+                return _encode(reply, refused=forbidden.ForbiddenCall)
         except BaseException as error:  # noqa: BLE001
             return {"ok": False, "error": _describe_error(error, self.files)}
-        reply: dict = {"ok": True, "value": result, "args_after": args}
-        if instance is not None:
-            reply["instance"] = instance
-        if grad:
-            try:
-                reply["grads"] = weighted_gradients(result, grad_inputs, grad["cotangent"])
-            except Exception as error:  # noqa: BLE001 - e.g. "modified by an inplace operation"
-                reply["grads"] = None
-                reply["grads_error"] = f"{type(error).__name__}: {str(error)[:300]}"
-        return reply
+
+
+def _encode(reply: dict, refused: type[BaseException] | None = None) -> bytes:
+    """The reply on the wire; a result that cannot be sent is reported as such (``refused``
+    exceptions, a forbidden call made while the result is read, propagate)."""
+    try:
+        return wire.encode(reply)
+    except BaseException as error:  # noqa: BLE001 - e.g. a result too big to copy, or a meta tensor
+        if refused is not None and isinstance(error, refused):
+            raise
+        message = f"the result could not be sent back to the grader ({type(error).__name__}: {str(error)[:200]})"
+        return wire.encode({"ok": False, "error": {"type": "Unsendable", "message": message, "where": None}})
 
 
 def _type_name(value: Any) -> str:
