@@ -287,7 +287,7 @@ def _grader(
 
     from grader.grading import Grader
 
-    policy = dataclasses.replace(registry.policy, hidden_paths=hidden_paths)
+    policy = dataclasses.replace(registry.policy, hidden_paths=registry.policy.hidden_paths + hidden_paths)
     return Grader(exercises, zygote, policy=policy, timeout=timeout, memory_mb=memory_limit, required=required)
 
 

@@ -283,6 +283,7 @@ class Mistake:
     source: str
     caught_by: tuple[str, ...]
     hint: str | None = None
+    path: str = ""  # the file, hidden from student processes with its catalogue
 
 
 def mistakes_in(directory: str | Path) -> tuple[Mistake, ...]:
@@ -309,5 +310,5 @@ def mistakes_in(directory: str | Path) -> tuple[Mistake, ...]:
         caught_by = tuple(constants.get("CAUGHT_BY", ()))
         if not caught_by:
             raise ValueError(f"{path}: a known-wrong solution must say CAUGHT_BY = [...]")
-        mistakes.append(Mistake(path.stem, doc, source, caught_by, constants.get("HINT")))
+        mistakes.append(Mistake(path.stem, doc, source, caught_by, constants.get("HINT"), str(path.resolve())))
     return tuple(mistakes)

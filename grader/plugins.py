@@ -255,6 +255,10 @@ def sandbox_policy(packs: Iterable[Pack], paths: Iterable[str] = ()) -> SandboxP
     packs = list(packs)
     return SandboxPolicy(
         hidden=tuple(sorted(set(FRAMEWORK_HIDDEN).union(*(p.hidden for p in packs)))),
+        # The catalogues of known-wrong solutions: each is the reference with one mistake.
+        hidden_paths=tuple(
+            sorted({os.path.dirname(m.path) for p in packs for e in p.exercises for m in e.mistakes if m.path})
+        ),
         given=tuple(name for p in packs for name in p.given_modules),
         paths=tuple(paths),
         forbidden=tuple(

@@ -23,7 +23,12 @@ FORBIDDEN = (
     Forbidden("torch.nn.CrossEntropyLoss", _WRITE_IT, python=("torch.nn.CrossEntropyLoss",)),
     # The KL divergence to a one-hot target is the NLL; the chunked linear cross-entropy (torch
     # 2.14) has its own operators.
-    Forbidden("torch.nn.functional.kl_div", _WRITE_IT, python=("torch.nn.functional.kl_div", "torch.nn.KLDivLoss")),
+    Forbidden(
+        "torch.nn.functional.kl_div",
+        _WRITE_IT,
+        python=("torch.nn.functional.kl_div", "torch.nn.KLDivLoss", "torch.kl_div"),
+        aten=("aten.kl_div",),
+    ),
     Forbidden(
         "torch.nn.functional.linear_cross_entropy",
         _WRITE_IT,

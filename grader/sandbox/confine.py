@@ -229,6 +229,22 @@ def join_cgroup(key: int, memory_bytes: int, confinement: Confinement) -> None:
             confinement.protections.append(f"at most {PIDS_MAX} processes and threads")
 
 
+def remove_stale_cgroups() -> None:
+    """Remove the empty cgroups that finished submissions left (their last process was slow to go)."""
+    for _controller, folder in _cgroup_dirs(0):
+        parent = os.path.dirname(folder)
+        try:
+            entries = os.listdir(parent)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.isdigit():
+                try:
+                    os.rmdir(os.path.join(parent, entry))
+                except OSError:
+                    pass  # still in use
+
+
 def remove_cgroup(key: int, grace: float = 1.0) -> None:
     """Remove a finished submission's cgroups (their processes may take a moment to go)."""
     import time
@@ -382,14 +398,21 @@ def private_view(view: View, confinement: Confinement) -> None:
         except OSError:
             confinement.missing.append(f"could not hide {path}")
     _read_only_everywhere()
+    _minimal_dev(confinement)
     for scratch in SCRATCH:
         if os.path.isdir(scratch):
             try:
                 _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"size={SCRATCH_SIZE},mode=1777")
             except OSError:
                 confinement.missing.append(f"a private {scratch}")
+    # Its own /proc, read-only and without /proc/sys and the like where the kernel allows
+    # (subset=pid): a sysctl written from here (kernel.core_pattern) would run on the host.
+    proc_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY
     try:
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        try:
+            _mount("proc", "/proc", "proc", proc_flags, "subset=pid")
+        except OSError:
+            _mount("proc", "/proc", "proc", proc_flags)
     except OSError as error:
         confinement.missing.append(f"its own /proc ({error.strerror})")
     os.chdir("/tmp")
@@ -398,6 +421,47 @@ def private_view(view: View, confinement: Confinement) -> None:
         "the grader's folder and home)",
         f"a private scratch {', '.join(SCRATCH)} ({SCRATCH_SIZE})",
     ]
+
+
+DEVICES = ("null", "zero", "full", "random", "urandom")
+
+
+def _minimal_dev(confinement: Confinement) -> None:
+    """Cover /dev with a tmpfs holding only the harmless devices (a read-only mount does not
+    stop writes to a device: /dev/kmsg or a disk would still take them)."""
+    handles = {}
+    for name in DEVICES:
+        try:
+            handles[name] = os.open(f"/dev/{name}", os.O_PATH)
+        except OSError:
+            pass
+    try:
+        _mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
+    except OSError as error:
+        confinement.missing.append(f"a /dev of its own ({error.strerror})")
+        return
+    for name, handle in handles.items():
+        path = f"/dev/{name}"
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o666))
+            _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND)
+        except OSError:
+            confinement.missing.append(f"/dev/{name}")
+        finally:
+            os.close(handle)
+    os.mkdir("/dev/shm", 0o1777)
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
+        os.symlink(target, f"/dev/{name}")
+    try:
+        _mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
+    except OSError:
+        confinement.missing.append("a read-only /dev")
+    confinement.protections.append(f"a /dev with only {', '.join(DEVICES)}; its own read-only /proc")
 
 
 def _drop_capabilities() -> None:

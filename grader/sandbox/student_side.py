@@ -49,6 +49,7 @@ def configure(policy: SandboxPolicy) -> None:
     forbidden.install_all(list(policy.forbidden))
     _policy = _policy.merged(policy)
     _view = confine.plan_view(_policy.hidden, _policy.hidden_paths)
+    confine.remove_stale_cgroups()
 
 
 # What a confined student process may not see; planned once, in the warm parent.

@@ -439,3 +439,47 @@ def test_a_classmate_s_files_are_hidden_from_a_submission(tmp_path):
     )
     report = _report(_grade("mine", "theirs", "--format", "json", cwd=tmp_path))
     assert report["submissions"][0]["score"] == 10, report["submissions"][0]
+
+
+def test_sysctls_and_devices_of_the_host_are_out_of_reach(tmp_path):
+    _submission(
+        tmp_path,
+        """
+        import os
+        reached = []
+        for path in ("/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger", "/dev/kmsg", "/dev/console",
+                     "/dev/tty0", "/dev/vda", "/dev/loop0", "/sys/kernel/uevent_helper"):
+            try:
+                with open(path, "w") as file:
+                    file.write("x")
+                reached.append(path)
+            except OSError:
+                pass
+        if reached or set(os.listdir("/dev")) - {"null", "zero", "full", "random", "urandom", "shm", "fd",
+                                                   "stdin", "stdout", "stderr"}:
+            raise RuntimeError(f"reached {reached}, /dev holds {sorted(os.listdir('/dev'))}")
+        with open("/dev/null", "w") as null:
+            null.write("fine")
+    """,
+    )
+    run = _grade(EXERCISE_FILE, "--format", "json", cwd=tmp_path)
+    assert _report(run)["score"] == 10, run.stdout
+    assert Path("/proc/sys/kernel/core_pattern").read_text().strip() != "x"
+
+
+def test_the_catalogue_of_known_wrong_solutions_is_hidden(tmp_path):
+    catalogue = REPO / "grader" / "lesson" / "mistakes" / "split"
+    _submission(
+        tmp_path,
+        f"""
+        import os
+        try:
+            found = os.listdir({str(catalogue)!r})
+        except OSError:
+            found = []
+        if found:
+            raise RuntimeError(f"read the catalogue: {{found}}")
+    """,
+    )
+    run = _grade(EXERCISE_FILE, "--format", "json", cwd=tmp_path)
+    assert _report(run)["score"] == 10, run.stdout

@@ -364,6 +364,12 @@ PRIVATE = [
     ),
     (
         "nll",
+        "torch.nn.functional.kl_div",
+        "torch.kl_div(torch.log(probs), torch.zeros_like(probs).scatter_(1, target.view(-1, 1), 1.0), 2)"
+        " / probs.shape[0]",
+    ),
+    (
+        "nll",
         "torch.nn.functional.linear_cross_entropy",
         "F.linear_cross_entropy(torch.log(probs), torch.eye(probs.shape[1], dtype=probs.dtype), target)",
     ),
