@@ -80,9 +80,11 @@ class Confinement:
 
 @dataclass(frozen=True)
 class View:
-    """The file-system view a submission gets: what to hide (files and folders)."""
+    """The file-system view a submission gets: what to hide (files and folders), and what
+    Python, torch and the grader need (kept, even under a private scratch folder)."""
 
     hide: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -188,7 +190,7 @@ def plan_view(hidden_modules: tuple[str, ...], hidden_paths: tuple[str, ...]) ->
     for path in ordered:
         if not any(_inside(path, k) for k in kept) and path != "/":
             kept.append(path)
-    return View(tuple(kept))
+    return View(tuple(kept), tuple(needed))
 
 
 # --------------------------------------------------------------------------- the keeper
@@ -402,7 +404,7 @@ def private_view(view: View, confinement: Confinement) -> None:
     for scratch in SCRATCH:
         if os.path.isdir(scratch):
             try:
-                _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"size={SCRATCH_SIZE},mode=1777")
+                _private_scratch(scratch, view.keep)
             except OSError:
                 confinement.missing.append(f"a private {scratch}")
     # Its own /proc, read-only and without /proc/sys and the like where the kernel allows
@@ -421,6 +423,24 @@ def private_view(view: View, confinement: Confinement) -> None:
         "the grader's folder and home)",
         f"a private scratch {', '.join(SCRATCH)} ({SCRATCH_SIZE})",
     ]
+
+
+def _private_scratch(scratch: str, needed: tuple[str, ...]) -> None:
+    """An empty tmpfs on ``scratch``, with what is needed below it (a venv in /tmp, say)
+    mounted back, read-only."""
+    real = os.path.realpath(scratch)
+    below = sorted(n for n in needed if _inside(n, real) and n != real)
+    topmost = [n for i, n in enumerate(below) if not any(_inside(n, m) for m in below[:i])]
+    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in topmost if os.path.isdir(path)]
+    try:
+        _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"size={SCRATCH_SIZE},mode=1777")
+        for path, handle in handles:
+            os.makedirs(path, exist_ok=True)
+            _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+    finally:
+        for _path, handle in handles:
+            os.close(handle)
 
 
 DEVICES = ("null", "zero", "full", "random", "urandom")
@@ -504,6 +524,91 @@ def become_unprivileged(uid: int, python_is_shared: bool, confinement: Confineme
     confinement.missing.append(
         "a uid of its own (Python's files are not readable by other users, e.g. a pyenv under /root)"
     )
+
+
+# x86_64 system calls a submission never needs and that a sandbox must not leave it: mounts,
+# namespaces, tracing, kernel keys, modules, BPF, perf, userfaultfd, other processes' memory.
+_DENIED_X86_64 = {
+    "mount": 165,
+    "umount2": 166,
+    "pivot_root": 155,
+    "chroot": 161,
+    "swapon": 167,
+    "swapoff": 168,
+    "reboot": 169,
+    "init_module": 175,
+    "delete_module": 176,
+    "finit_module": 313,
+    "kexec_load": 246,
+    "kexec_file_load": 320,
+    "ptrace": 101,
+    "process_vm_readv": 310,
+    "process_vm_writev": 311,
+    "unshare": 272,
+    "setns": 308,
+    "add_key": 248,
+    "request_key": 249,
+    "keyctl": 250,
+    "bpf": 321,
+    "perf_event_open": 298,
+    "userfaultfd": 323,
+    "open_tree": 428,
+    "move_mount": 429,
+    "fsopen": 430,
+    "fsconfig": 431,
+    "fsmount": 432,
+    "fspick": 433,
+    "mount_setattr": 442,
+}
+_SYS_CLONE, _SYS_CLONE3 = 56, 435
+_NAMESPACE_FLAGS = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | 0x02000000
+
+
+def deny_system_calls(confinement: Confinement) -> None:
+    """A seccomp filter: the calls above fail with EPERM, ``clone`` into new namespaces too
+    (``clone3`` says ENOSYS, so the C library falls back to ``clone``, whose flags a filter
+    can read). Needs ``no_new_privs``; on machines other than x86_64 it is left out."""
+    import platform
+
+    if platform.machine() != "x86_64":
+        confinement.missing.append("a system-call filter (only built for x86_64)")
+        return
+
+    class Instruction(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Instruction))]
+
+    load_word, jump_equal, jump_set, ret = 0x20, 0x15, 0x45, 0x06
+    allow, kill, eperm, enosys = 0x7FFF0000, 0x80000000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
+    program = [
+        (load_word, 0, 0, 4),  # arch
+        (jump_equal, 1, 0, 0xC000003E),  # AUDIT_ARCH_X86_64
+        (ret, 0, 0, kill),
+        (load_word, 0, 0, 0),  # the call's number
+        (jump_equal, 0, 1, _SYS_CLONE3),
+        (ret, 0, 0, enosys),
+        (jump_equal, 0, 3, _SYS_CLONE),
+        (load_word, 0, 0, 16),  # clone's flags (low 32 bits of its first argument)
+        (jump_set, 0, 1, _NAMESPACE_FLAGS),
+        (ret, 0, 0, eperm),
+        (load_word, 0, 0, 0),
+    ]
+    denied = sorted(_DENIED_X86_64.values())
+    for index, number in enumerate(denied):
+        remaining = len(denied) - index - 1
+        program.append((jump_equal, remaining + 1, 0, number))  # to the EPERM at the end
+    program += [(ret, 0, 0, allow), (ret, 0, 0, eperm)]
+    # Each denied call jumps over the remaining tests and the ALLOW to the final EPERM.
+    instructions = (Instruction * len(program))(*[Instruction(*i) for i in program])
+    prog = Program(len(program), instructions)
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    pr_set_seccomp, seccomp_mode_filter = 22, 2
+    if _libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(prog), 0, 0) != 0:
+        confinement.missing.append(f"a system-call filter ({os.strerror(ctypes.get_errno())})")
+        return
+    confinement.protections.append("a system-call filter: no mounts, namespaces, tracing, kernel keys or modules")
 
 
 def close_descriptors(keep_fds: tuple[int, ...]) -> None:

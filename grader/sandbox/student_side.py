@@ -483,6 +483,7 @@ def run(
         confine.become_unprivileged(confine.UID_BASE + confinement.key, shared, confinement)
         die_with_parent()  # a change of user clears the parent-death signal: set it again
         confine.close_descriptors((sock.fileno(),))
+        confine.deny_system_calls(confinement)
         confinement.protections.append("no descriptor but its socket and its captured output; stdin empty")
     told = confinement.to_message() if confinement is not None else {"mode": "kernel", "protections": [], "missing": []}
     wire.send(sock, wire.encode({"hello": told}))

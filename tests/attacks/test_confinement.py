@@ -483,3 +483,24 @@ def test_the_catalogue_of_known_wrong_solutions_is_hidden(tmp_path):
     )
     run = _grade(EXERCISE_FILE, "--format", "json", cwd=tmp_path)
     assert _report(run)["score"] == 10, run.stdout
+
+
+def test_system_calls_for_mounts_and_namespaces_are_refused_but_processes_and_threads_work(tmp_path):
+    _submission(
+        tmp_path,
+        """
+        import subprocess, threading
+        refused = [subprocess.run(command, capture_output=True).returncode != 0
+                   for command in (["unshare", "-m", "true"], ["unshare", "-Ur", "true"],
+                                   ["mount", "-t", "tmpfs", "none", "/tmp"])]
+        if not all(refused):
+            raise RuntimeError(f"refused: {refused}")
+        if subprocess.run(["echo", "fine"], capture_output=True, text=True).stdout != "fine\\n":
+            raise RuntimeError("a plain subprocess failed")
+        thread = threading.Thread(target=lambda: None)
+        thread.start()
+        thread.join()
+    """,
+    )
+    run = _grade(EXERCISE_FILE, "--format", "json", cwd=tmp_path)
+    assert _report(run)["score"] == 10, run.stdout
