@@ -40,7 +40,7 @@ def configure(policy: SandboxPolicy) -> None:
     (inert until a call that forbids them runs). Raises ImportError if a given module cannot
     be imported.
     """
-    global _policy, _view
+    global _policy
     for path in reversed(policy.paths):
         if path not in sys.path:
             sys.path.insert(0, path)
@@ -48,12 +48,18 @@ def configure(policy: SandboxPolicy) -> None:
         importlib.import_module(name)
     forbidden.install_all(list(policy.forbidden))
     _policy = _policy.merged(policy)
-    _view = confine.plan_view(_policy.hidden, _policy.hidden_paths)
+
+
+# What confined student processes hide, and whether Python is readable by other users (so
+# that they may take a uid of their own): planned in the warm parent, not in each of them.
+_plan: tuple[confine.View, bool] | None = None
+
+
+def plan_confinement() -> None:
+    """In the warm parent, after :func:`configure`: plan the confinement of the processes it forks."""
+    global _plan
+    _plan = (confine.plan_view(_policy.hidden, _policy.hidden_paths), _python_is_shared())
     confine.remove_stale_cgroups()
-
-
-# What a confined student process may not see; planned once, in the warm parent.
-_view = confine.View()
 
 
 def _given_modules() -> list[types.ModuleType]:
@@ -477,9 +483,12 @@ def run(
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES))
     _dropping_streams()
     if confinement is not None:
-        shared = _python_is_shared()
+        if _plan is None:
+            plan_confinement()  # a warm parent never configured: plan with the default policy
+        assert _plan is not None
+        view, shared = _plan
         if confinement.mode == "namespaces":
-            confine.private_view(_view, confinement)
+            confine.private_view(view, confinement)
         confine.become_unprivileged(confine.UID_BASE + confinement.key, shared, confinement)
         die_with_parent()  # a change of user clears the parent-death signal: set it again
         confine.close_descriptors((sock.fileno(),))

@@ -176,6 +176,7 @@ def _serve(control: socket.socket) -> None:
         elif request["op"] == "configure":
             try:
                 student_side.configure(SandboxPolicy.from_message(request["policy"]))
+                student_side.plan_confinement()
                 answer: dict = {}
             except Exception as error:  # noqa: BLE001 - reported to the grader, which says so
                 answer = {"error": f"{type(error).__name__}: {error}"[:500]}
