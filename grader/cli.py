@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -118,6 +119,18 @@ def _plugins(modules: tuple[str, ...]):
         raise NothingGraded(str(error)) from None
 
 
+def _memory_limit_option(help_text: str) -> Callable[[Callable], Callable]:
+    """``--memory-limit MB``, the same for grading and for `grade doctor`."""
+    return click.option(
+        "--memory-limit",
+        type=click.IntRange(min=64),
+        default=4096,
+        show_default=True,
+        metavar="MB",
+        help=help_text,
+    )
+
+
 @cli.command("run")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option(
@@ -143,14 +156,7 @@ def _plugins(modules: tuple[str, ...]):
     show_default=True,
     help="Seconds each call of a student function may take.",
 )
-@click.option(
-    "--memory-limit",
-    type=click.IntRange(min=64),
-    default=4096,
-    show_default=True,
-    metavar="MB",
-    help="Memory a student process may allocate beyond what torch itself uses.",
-)
+@_memory_limit_option("Memory a student process may allocate beyond what torch itself uses.")
 @click.option("--verbose", "-v", is_flag=True, help="List every check, not only the failed ones.")
 @click.option(
     "--annotate",
@@ -387,14 +393,7 @@ def stubs(out_dir: str, plugins: tuple[str, ...], check_only: bool) -> None:
 
 
 @cli.command("doctor")
-@click.option(
-    "--memory-limit",
-    type=click.IntRange(min=64),
-    default=4096,
-    show_default=True,
-    metavar="MB",
-    help="The memory limit to try, as `grade --memory-limit` would set it.",
-)
+@_memory_limit_option("The memory limit to try, as `grade --memory-limit` would set it.")
 @_plugin_option
 def doctor(memory_limit: int, plugins: tuple[str, ...]) -> None:
     """Say which protections confine a submission on this host, and why any others do not.
