@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,27 @@ REPO = Path(__file__).resolve().parents[1]
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     _ZYGOTE.close()
+
+
+def run_grade(
+    *args: str,
+    cwd: Path | str,
+    env: dict | None = None,
+    unset: tuple[str, ...] = (),
+    python: str = sys.executable,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess:
+    """The real `grade` command (``python -m grader ARGS``) in a subprocess, as a user runs it.
+
+    The repository comes first on ``PYTHONPATH``; ``env`` adds variables, ``unset`` removes them.
+    """
+    environment = dict(os.environ, **(env or {}))
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    for name in unset:
+        environment.pop(name, None)
+    return subprocess.run(
+        [python, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd, env=environment, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import re
 import subprocess
-import sys
 import textwrap
 
 import pytest
-from conftest import REPO
+from conftest import REPO, run_grade
 
 PACK_DIR = REPO / "tests" / "packs" / "loudness"
 PACK = PACK_DIR / "loudness_pack.py"
@@ -32,15 +30,8 @@ SCORE_CHECKS = ["scores_every_frame", "uses_the_frame_size", "one_frame_gives_on
 
 
 def grade(*args: str, cwd) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
-    return subprocess.run(
-        [sys.executable, "-m", "grader", "-p", str(PACK), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
+    """`grade -p <the guide's pack> ARGS`."""
+    return run_grade("-p", str(PACK), *args, cwd=cwd)
 
 
 def grade_json(tmp_path, source: str) -> tuple[int, dict]:

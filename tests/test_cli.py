@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, run_grade
 
 from grader.cli import cli
 
@@ -22,10 +19,7 @@ def total_line(stdout: str) -> str:
     return " ".join(line)
 
 
-def grade(*args, cwd):
-    """Run the real command in a subprocess, as a student would."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd, env=env)
+grade = run_grade
 
 
 def test_correct_file_exits_0_with_full_marks(tmp_path):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, checks_of, lesson_policy
+from conftest import REPO, checks_of, lesson_policy, run_grade
 from nbformat.v4 import new_code_cell as code
 from nbformat.v4 import new_markdown_cell as markdown
 from nbformat.v4 import new_notebook
@@ -51,10 +51,7 @@ def write_notebook(path: Path, cells: list) -> Path:
     return path
 
 
-def grade(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """The real `grade` command in a subprocess, as a student runs it."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd, env=env)
+grade = run_grade
 
 
 def flat(text: str) -> str:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import REPO
+from conftest import REPO, run_grade
 
 PACKS = REPO / "tests" / "packs"
 
@@ -66,14 +66,7 @@ def test_a_pack_installed_through_the_entry_point_group_is_listed_and_graded(tmp
     assert [c["passed"] for c in exercise["checks"]] == [True, False]
 
 
-def _grade(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-    )
+_grade = run_grade
 
 
 def test_the_readme_example_pack_passes_selftest(tmp_path):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import replace
 
-from conftest import REPO, lesson_policy
+from conftest import lesson_policy, run_grade
 
 from grader.exercise import Mistake
 from grader.grading import Grader
@@ -15,14 +12,7 @@ from grader.selftest import run_selftest
 
 
 def test_selftest_command_passes_and_prints_the_table(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    run = subprocess.run(
-        [sys.executable, "-m", "grader", "selftest", "-e", "softmax"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-    )
+    run = run_grade("selftest", "-e", "softmax", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
     assert lines[0].split()[:3] == ["exercise", "solution", "lost"]

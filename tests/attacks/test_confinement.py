@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, run_grade
 
 # Split has no forbidden calls, so the attacks below may fork and start threads freely.
 CORRECT = textwrap.dedent("""
@@ -44,11 +44,8 @@ def _submission(folder: Path, attack: str, name: str = EXERCISE_FILE) -> Path:
     return path
 
 
-def _grade(*args: str, cwd: Path, env: dict | None = None, python: str = sys.executable, **kwargs):
-    environment = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1", **(env or {}))
-    return subprocess.run(
-        [python, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd, env=environment, timeout=300, **kwargs
-    )
+def _grade(*args: str, cwd: Path, env: dict | None = None, python: str = sys.executable):
+    return run_grade(*args, cwd=cwd, env={"NO_COLOR": "1", **(env or {})}, python=python)
 
 
 def _report(run) -> dict:

@@ -7,13 +7,10 @@ and random notebooks, each one student's submission), as `grade A B C ...` would
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import hypothesmith
 import nbformat
-from conftest import REPO
+from conftest import run_grade
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,14 +50,7 @@ def test_any_class_gets_a_valid_report_and_a_documented_exit_status(tmp_path_fac
         student.mkdir()
         (student / name).write_bytes(content)
         paths.append(str(student / name))
-    run = subprocess.run(
-        [sys.executable, "-m", "grader", *paths, "--format", "json", "--timeout", "2"],
-        capture_output=True,
-        text=True,
-        cwd=folder,
-        timeout=600,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-    )
+    run = run_grade(*paths, "--format", "json", "--timeout", "2", cwd=folder, timeout=600)
     assert run.returncode in (0, 1, 2), run.stderr[-3000:]
     assert "Traceback" not in run.stderr, run.stderr[-3000:]
     if run.returncode == 2 and not run.stdout.strip():

@@ -12,14 +12,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 import textwrap
 import uuid
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO
+from conftest import REPO, run_grade
 from nbformat.v4 import new_code_cell, new_notebook
 
 CORRECT_SOFTMAX = textwrap.dedent("""\
@@ -46,11 +45,7 @@ FAKE_NAME = "\x1b[2J\x1b]0;x\x07name\r"  # a file name may hold anything but "/"
 
 def grade(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
     """The real command, as a host grading a class would run it."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    env.pop("NO_COLOR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout
-    )
+    return run_grade(*args, cwd=cwd, unset=("NO_COLOR",), timeout=timeout)
 
 
 def report_of(run: subprocess.CompletedProcess) -> dict:
