@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -336,8 +337,17 @@ class Grader:
     def _run_check(
         self, exercise: Exercise, check: Check, student: StudentSolution, loaded: LoadedSubmission
     ) -> CheckResult:
+        started = time.perf_counter()
+
+        def outcome(passed: bool, message: str = "", hint: str | None = None) -> CheckResult:
+            score = check.points if passed else 0
+            seconds = time.perf_counter() - started
+            return CheckResult(
+                check.name, check.description, passed, score, check.points, message, hint, check.public, seconds
+            )
+
         def failed(message: str, hint: str | None = None) -> CheckResult:
-            return CheckResult(check.name, check.description, False, 0, check.points, message, hint)
+            return outcome(False, message, hint)
 
         if check.function not in loaded.functions:
             reason = loaded.unavailable.get(check.function)
@@ -350,7 +360,7 @@ class Grader:
             return failed(failure.message, failure.hint)
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the class
             return failed(f"{GRADER_COULD_NOT} ({type(error).__name__}: {error}).")
-        return CheckResult(check.name, check.description, True, check.points, check.points, "")
+        return outcome(True)
 
 
 def _flags(submission: Submission) -> list[str]:

@@ -38,6 +38,10 @@ class CheckResult:
     max_score: float
     message: str = ""
     hint: str | None = None
+    # Whether students may see the check before final grading, and the seconds it took
+    # (for the gradebook exports; not in the JSON report).
+    public: bool = False
+    seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {

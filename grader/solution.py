@@ -135,7 +135,7 @@ class ReferenceSolution(Solution):
             arguments[name] = arguments[name].detach().clone().requires_grad_(True)
             grad_inputs.append(arguments[name])
         random.seed(options.seed)
-        torch.manual_seed(options.seed)
+        torch.default_generator.manual_seed(options.seed)  # the CPU generator (see student_side._seed)
         value = getattr(self.pm.hook, function)(**arguments)
         instance = None
         if options.method is not None:
