@@ -9,28 +9,25 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from grader.submission import Submission, SubmissionError, load_submission
-
-EXIT_FULL_MARKS = 0
-EXIT_POINTS_LOST = 1
-EXIT_NOTHING_GRADED = 2
-
-
-class NothingGraded(click.ClickException):
-    """Nothing could be graded: one line on stderr, exit status 2."""
-
-    exit_code = EXIT_NOTHING_GRADED
-
-
-_PLUGIN_HELP = (
-    "Also load exercises from this pack: an importable module, a module in the current folder, "
-    "or the path of a .py file or package folder (repeatable)."
+from grader.cli_common import (
+    EXIT_FULL_MARKS,
+    EXIT_POINTS_LOST,
+    PLUGIN_HELP,
+    NothingGraded,
+    chosen_exercises,
+    colour,
+    load_plugins,
+    make_grader,
+    memory_limit_option,
+    plugin_option,
+    with_group_plugins,
 )
+from grader.submission import Submission, SubmissionError
+
 _GROUP_FLAGS = ("--help", "-h", "--version")  # group options without a value: they end the command line
 
 
@@ -64,7 +61,7 @@ def _command_index(args: list[str]) -> int:
 
 @click.group(cls=_DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="soundlab-grader")
-@click.option("--plugin", "-p", "plugins", multiple=True, metavar="PACK", help=_PLUGIN_HELP)
+@click.option("--plugin", "-p", "plugins", multiple=True, metavar="PACK", help=PLUGIN_HELP)
 def cli(plugins: tuple[str, ...]) -> None:
     """Grade soundlab exercises: `grade exercises/03_softmax.py`, `grade exercises/`,
     `grade homework.ipynb`, `grade list`. `grade PATH...` is short for `grade run PATH...`.
@@ -92,45 +89,6 @@ def main() -> None:
     os._exit(code)
 
 
-_plugin_option = click.option("--plugin", "-p", "plugins", multiple=True, metavar="PACK", help=_PLUGIN_HELP)
-
-
-def _colour() -> bool | None:
-    """No colour when NO_COLOR is set (https://no-color.org); otherwise click decides (a terminal)."""
-    return False if os.environ.get("NO_COLOR") else None
-
-
-def _with_group_plugins(plugins: tuple[str, ...]) -> tuple[str, ...]:
-    """The group's ``--plugin`` values (``grade -p X list``), then the command's own."""
-    parent = click.get_current_context().parent
-    given = tuple(parent.params.get("plugins") or ()) if parent is not None else ()
-    return given + tuple(plugins)
-
-
-def _plugins(modules: tuple[str, ...]):
-    """The registry of the loaded packs and their exercises by id (the group's plugins first)."""
-    from grader.plugins import PluginError, load_registry
-
-    modules = _with_group_plugins(modules)
-    try:
-        registry = load_registry(modules)
-        return registry, registry.exercises
-    except PluginError as error:
-        raise NothingGraded(str(error)) from None
-
-
-def _memory_limit_option(help_text: str) -> Callable[[Callable], Callable]:
-    """``--memory-limit MB``, the same for grading and for `grade doctor`."""
-    return click.option(
-        "--memory-limit",
-        type=click.IntRange(min=64),
-        default=4096,
-        show_default=True,
-        metavar="MB",
-        help=help_text,
-    )
-
-
 @cli.command("run")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option(
@@ -156,7 +114,7 @@ def _memory_limit_option(help_text: str) -> Callable[[Callable], Callable]:
     show_default=True,
     help="Seconds each call of a student function may take.",
 )
-@_memory_limit_option("Memory a student process may allocate beyond what torch itself uses.")
+@memory_limit_option("Memory a student process may allocate beyond what torch itself uses.")
 @click.option("--verbose", "-v", is_flag=True, help="List every check, not only the failed ones.")
 @click.option(
     "--annotate",
@@ -165,7 +123,7 @@ def _memory_limit_option(help_text: str) -> Callable[[Callable], Callable]:
     metavar="OUT.ipynb",
     help="With one notebook PATH: write a copy with a feedback cell after each graded function.",
 )
-@_plugin_option
+@plugin_option
 def run(
     paths: tuple[str, ...],
     output_format: str,
@@ -200,15 +158,19 @@ def run(
     zygote = Zygote.start()
     annotated: tuple[Submission, Any] | None = None
     try:
-        pm, exercises, chosen = _chosen_exercises(plugins, only)
+        pm, exercises, chosen = chosen_exercises(plugins, only)
         # Student processes see none of the run's submissions: their own reaches them as source.
         hidden = tuple(os.path.abspath(path) for path in paths)
-        grader = _grader(chosen, zygote, timeout, memory_limit, pm, required=bool(only), hidden_paths=hidden)
-        from grader.results import Report
+        grader = make_grader(chosen, zygote, timeout, memory_limit, pm, required=bool(only), hidden_paths=hidden)
+        from grader.grading import grade_path
+        from grader.results import Report, SubmissionResult
 
         report = Report()
         for index, path in enumerate(paths):
-            result, submission = _grade_path(grader, path, refused.get(index))
+            if index in refused:
+                result, submission = SubmissionResult(path=path, error=refused[index]), None
+            else:
+                result, submission = grade_path(grader, path)
             report.submissions.append(result)
             report.sandbox = grader.confinement
             if annotate_path and submission is not None:
@@ -224,28 +186,11 @@ def run(
     if output_format == "json":
         click.echo(render_json(report))
     elif report.graded_anything:
-        click.echo(render_text(report, verbose=verbose), nl=False, color=_colour())
+        click.echo(render_text(report, verbose=verbose), nl=False, color=colour())
     if not report.graded_anything:
         reasons = [terminal_text(s.error, 2000) for s in report.submissions if s.error]
         raise NothingGraded(reasons[0] if len(reasons) == 1 else "nothing could be graded: " + " ".join(reasons))
     sys.exit(EXIT_FULL_MARKS if report.full_marks else EXIT_POINTS_LOST)
-
-
-def _grade_path(grader: Any, path: str, refused: str | None) -> tuple[Any, Submission | None]:
-    """Read one submission and grade it: its report, and the submission (None if unreadable)."""
-    from grader.results import SubmissionResult
-
-    if refused is not None:
-        return SubmissionResult(path=path, error=refused), None
-    try:
-        submission = load_submission(path)
-        return grader.grade(submission), submission
-    except SubmissionError as error:
-        return SubmissionResult(path=path, error=str(error)), None
-    except Exception as error:  # noqa: BLE001 - one submission must not end the class (RecursionError, MemoryError too)
-        # A bug of the grader's that this submission found: its report says so, the others are graded.
-        reason = f"{path}: the grader could not grade this submission ({type(error).__name__}: {str(error)[:300]})."
-        return SubmissionResult(path=path, error=reason), None
 
 
 def _write_annotated(source: str, out: str, submission: Submission, exercises: list, result: object) -> None:
@@ -270,45 +215,18 @@ def _write_annotated(source: str, out: str, submission: Submission, exercises: l
         raise NothingGraded(f"{out}: cannot write the annotated notebook ({error.strerror or error}).") from None
 
 
-def _chosen_exercises(plugins: tuple[str, ...], only: tuple[str, ...]):
-    """The plugin manager, every exercise by id, and those ``--exercise`` chose (all by default)."""
-    pm, exercises = _plugins(plugins)
-    unknown = [name for name in only if name not in exercises]
-    if unknown:
-        raise NothingGraded(f"unknown exercise {unknown[0]!r}; known: {', '.join(exercises)}.")
-    return pm, exercises, [e for e in exercises.values() if not only or e.id in only]
-
-
-def _grader(
-    exercises: list,
-    zygote: Any,
-    timeout: float,
-    memory_limit: int,
-    registry: Any,
-    *,
-    required: bool = False,
-    hidden_paths: tuple[str, ...] = (),
-):
-    import dataclasses
-
-    from grader.grading import Grader
-
-    policy = dataclasses.replace(registry.policy, hidden_paths=registry.policy.hidden_paths + hidden_paths)
-    return Grader(exercises, zygote, policy=policy, timeout=timeout, memory_mb=memory_limit, required=required)
-
-
 @cli.command("list")
-@_plugin_option
+@plugin_option
 def list_exercises(plugins: tuple[str, ...]) -> None:
     """List the exercises: id, stub file, points and the functions each asks for."""
-    for exercise in _plugins(plugins)[1].values():
+    for exercise in load_plugins(plugins)[1].values():
         functions = ", ".join(exercise.function_names)
         click.echo(f"{exercise.id:<10} {exercise.filename:<16} {exercise.max_score:g} pts  {functions}")
 
 
 @cli.command("selftest")
 @click.option("--exercise", "-e", "only", multiple=True, metavar="ID", help="Test only this exercise (repeatable).")
-@_plugin_option
+@plugin_option
 def selftest(only: tuple[str, ...], plugins: tuple[str, ...]) -> None:
     """Check the checks: references get full marks, every known-wrong solution loses points
     and receives the hint meant for it. Exits 1 if any expectation fails."""
@@ -316,7 +234,7 @@ def selftest(only: tuple[str, ...], plugins: tuple[str, ...]) -> None:
 
     zygote = Zygote.start()
     try:
-        pm, exercises, chosen = _chosen_exercises(plugins, only)
+        pm, exercises, chosen = chosen_exercises(plugins, only)
         from grader.grading import Grader
         from grader.selftest import run_selftest
 
@@ -328,10 +246,10 @@ def selftest(only: tuple[str, ...], plugins: tuple[str, ...]) -> None:
             mark = click.style("ok  ", fg="green") if row.ok else click.style("FAIL", fg="red", bold=True)
             hint = row.hint if len(row.hint) <= 30 else row.hint[:29] + "…"
             click.echo(
-                f"{row.exercise:<10} {row.solution[:26]:<26} {row.points_lost:>4g}  {mark}  {hint}", color=_colour()
+                f"{row.exercise:<10} {row.solution[:26]:<26} {row.points_lost:>4g}  {mark}  {hint}", color=colour()
             )
             if row.problem:
-                click.echo(f"{'':<10} {click.style(row.problem, fg='red')}", color=_colour())
+                click.echo(f"{'':<10} {click.style(row.problem, fg='red')}", color=colour())
     finally:
         zygote.close()
     click.echo(
@@ -348,7 +266,7 @@ class StubsOutOfDate(click.ClickException):
 
 @cli.command("stubs")
 @click.argument("out_dir", metavar="OUT_DIR", type=click.Path(file_okay=False))
-@_plugin_option
+@plugin_option
 @click.option(
     "--check",
     "check_only",
@@ -364,8 +282,8 @@ def stubs(out_dir: str, plugins: tuple[str, ...], check_only: bool) -> None:
 
     from grader.stubs import write_stubs
 
-    registry = _plugins(plugins)[0]
-    named = _with_group_plugins(plugins)
+    registry = load_plugins(plugins)[0]
+    named = with_group_plugins(plugins)
     packs = registry.named if named else registry.packs
     exercises = [exercise for pack in packs for exercise in pack.exercises]
     if not exercises:
@@ -393,8 +311,8 @@ def stubs(out_dir: str, plugins: tuple[str, ...], check_only: bool) -> None:
 
 
 @cli.command("doctor")
-@_memory_limit_option("The memory limit to try, as `grade --memory-limit` would set it.")
-@_plugin_option
+@memory_limit_option("The memory limit to try, as `grade --memory-limit` would set it.")
+@plugin_option
 def doctor(memory_limit: int, plugins: tuple[str, ...]) -> None:
     """Say which protections confine a submission on this host, and why any others do not.
     It starts one student process exactly as grading does."""
@@ -403,7 +321,7 @@ def doctor(memory_limit: int, plugins: tuple[str, ...]) -> None:
 
     zygote = Zygote.start()
     try:
-        registry = _plugins(plugins)[0]
+        registry = load_plugins(plugins)[0]
         told = examine(zygote, registry.policy, memory_limit * 1024 * 1024)
     except SandboxConfigError as error:
         raise NothingGraded(f"the sandbox could not be set up: {error}") from None
@@ -413,9 +331,9 @@ def doctor(memory_limit: int, plugins: tuple[str, ...]) -> None:
         click.echo(fact)
     click.echo(f"mode: {told.get('mode')}")
     for protection in told.get("protections", []):
-        click.echo(click.style("  in force  ", fg="green") + protection, color=_colour())
+        click.echo(click.style("  in force  ", fg="green") + protection, color=colour())
     for missing in told.get("missing", []):
-        click.echo(click.style("  missing   ", fg="yellow") + missing, color=_colour())
+        click.echo(click.style("  missing   ", fg="yellow") + missing, color=colour())
 
 
 @cli.command("new-pack")
@@ -451,3 +369,13 @@ def new_pack(name: str, parent: str) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _add_command_groups() -> None:
+    # Commands with a module of their own; imported here, at the top, so none imports the CLI.
+    from grader.batch.command import batch
+
+    cli.add_command(batch)
+
+
+_add_command_groups()

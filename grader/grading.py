@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -14,6 +14,7 @@ import torch
 
 from grader.exercise import Check, CheckFailure, Exercise
 from grader.notebook import NotebookCell
+from grader.reference_memo import ReferenceMemo
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.sandbox import wire
 from grader.sandbox.cells import STATEMENT_SECONDS, stopped_statement
@@ -22,7 +23,7 @@ from grader.sandbox.student_process import Reply, Spawner, StudentProcess, Stude
 from grader.sandbox.student_side import OUTPUT_LIMIT_BYTES
 from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, student_error_message
 from grader.source_flags import flags_in_source
-from grader.submission import SourceFile, Submission
+from grader.submission import SourceFile, Submission, SubmissionError, load_submission
 
 
 class ConfigurableSpawner(Spawner, Protocol):
@@ -82,11 +83,13 @@ class Grader:
         memory_mb: int = DEFAULT_MEMORY_MB,
         required: bool = False,
         submission_seconds: float = DEFAULT_SUBMISSION_SECONDS,
+        memo: ReferenceMemo | None = None,
     ) -> None:
         """Grade ``exercises``; student processes come from ``spawner`` (the warm parent).
 
         ``policy`` is what the packs in use ask of student processes (see
-        :func:`grader.plugins.sandbox_policy`); it is applied to the spawner here.
+        :func:`grader.plugins.sandbox_policy`); it is applied to the spawner here. ``memo``
+        keeps the reference's outcomes between submissions (a batch shares one).
         """
         self.exercises = list(exercises)
         # Grade every exercise, attempted or not (an instructor asked for them by id).
@@ -98,7 +101,7 @@ class Grader:
         # All of a submission's calls together, notebook statements included.
         self.submission_seconds = submission_seconds
         self.memory_bytes = memory_mb * 1024 * 1024
-        self.reference = ReferenceSolution(self.exercises)
+        self.reference = ReferenceSolution(self.exercises, memo)
         self.spec_names = [name for e in self.exercises for name in e.function_names]
         self.forbidden = list(policy.forbidden)
         spawner.configure(policy)
@@ -106,15 +109,17 @@ class Grader:
         # process and avoids the stalls of an oversubscribed thread pool.
         torch.set_num_threads(1)
 
-    def grade(self, submission: Submission) -> SubmissionResult:
-        """Grade every exercise whose functions the submission defines."""
+    def grade(self, submission: Submission, *, only: Collection[str] | None = None) -> SubmissionResult:
+        """Grade every exercise whose functions the submission defines (of those in ``only``,
+        when given: a batch regrades only the exercises whose checks changed)."""
         with StudentProcess(
             self.zygote, timeout=self.timeout, memory_bytes=self.memory_bytes, budget=self.submission_seconds
         ) as process:
             loaded = self._load(process, submission)
             self.confinement = process.confinement or self.confinement
-            chosen = [e for e in self.exercises if self.required or self._attempted(e, loaded)]
-            ran = bool(chosen) and (bool(loaded.functions) or loaded.ran_and_failed)
+            attempted = [e for e in self.exercises if self.required or self._attempted(e, loaded)]
+            chosen = attempted if only is None else [e for e in attempted if e.id in only]
+            ran = bool(attempted) and (bool(loaded.functions) or loaded.ran_and_failed)
             result = SubmissionResult(path=submission.path, ran=ran, warnings=loaded.warnings, flags=_flags(submission))
             if loaded.problems:
                 result.error = " ".join(loaded.problems)
@@ -361,6 +366,23 @@ class Grader:
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the class
             return failed(f"{GRADER_COULD_NOT} ({type(error).__name__}: {error}).")
         return outcome(True)
+
+
+def grade_path(
+    grader: Grader, path: str, *, only: Collection[str] | None = None
+) -> tuple[SubmissionResult, Submission | None]:
+    """Read the submission at ``path`` and grade it: its result, and the submission (None when
+    it could not be read). Never raises for what a submission holds: one submission must not
+    end the grading of a class."""
+    try:
+        submission = load_submission(path)
+        return grader.grade(submission, only=only), submission
+    except SubmissionError as error:
+        return SubmissionResult(path=path, error=str(error)), None
+    except Exception as error:  # noqa: BLE001 - RecursionError, MemoryError too
+        # A bug of the grader's that this submission found: its report says so, the others are graded.
+        reason = f"{path}: the grader could not grade this submission ({type(error).__name__}: {str(error)[:300]})."
+        return SubmissionResult(path=path, error=reason), None
 
 
 def _flags(submission: Submission) -> list[str]:

@@ -158,7 +158,7 @@ def test_verbose_lists_every_check(tmp_path):
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path, monkeypatch):
-    from grader.cli import _colour
+    from grader.cli_common import colour as _colour
 
     monkeypatch.setenv("NO_COLOR", "1")
     assert _colour() is False

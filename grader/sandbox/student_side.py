@@ -311,7 +311,9 @@ def _type_name(value: Any) -> str:
 
 def _seed(seed: int) -> None:
     random.seed(seed)
-    torch.default_generator.manual_seed(seed)  # the CPU generator; torch.manual_seed also queues a CUDA seeding per call
+    torch.default_generator.manual_seed(
+        seed
+    )  # the CPU generator; torch.manual_seed also queues a CUDA seeding per call
 
 
 def _provided_objects() -> list:

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import weakref
 
 from grader.sandbox.lifetime import die_with_parent, reap_child
 from grader.sandbox.policy import SandboxPolicy
@@ -27,6 +28,10 @@ class ZygoteGone(Exception):
 
 class SandboxConfigError(Exception):
     """The warm parent could not apply a sandbox policy; the message is one line."""
+
+
+# The control sockets of the warm parents this process started (see Zygote.start).
+_controls: weakref.WeakSet[socket.socket] = weakref.WeakSet()
 
 
 class Zygote:
@@ -51,6 +56,10 @@ class Zygote:
         pid = os.fork()
         if pid == 0:  # the zygote
             ours.close()
+            # Another warm parent's control socket (a batch starts one per worker) is not ours
+            # to hold: holding it would keep that warm parent from seeing its grader close it.
+            for control in _controls:
+                control.close()
             code = 0
             try:
                 _serve(theirs)
@@ -58,6 +67,7 @@ class Zygote:
                 code = 1
             os._exit(code)
         theirs.close()
+        _controls.add(ours)
         return cls(pid, ours)
 
     @classmethod
@@ -141,6 +151,7 @@ class Zygote:
 
     def close(self) -> None:
         """Stop the warm parent (it also stops by itself when this process exits)."""
+        _controls.discard(self.control)
         try:
             self.control.close()
             if self.process is not None:
