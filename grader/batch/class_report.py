@@ -177,6 +177,9 @@ def _plotly_js() -> str:
     return bundle
 
 
+MAX_PAIRS_SIDE_BY_SIDE = 50
+
+
 def _view(result: ClassResult, pairs: Sequence[SimilarPair]) -> dict[str, Any]:
     """Everything the template shows, worked out from the class."""
     students = result.students
@@ -190,7 +193,10 @@ def _view(result: ClassResult, pairs: Sequence[SimilarPair]) -> dict[str, Any]:
         "no_submission": [s for s in students if not s.submitted],
         "not_in_roster": result.not_in_roster,
         "rows": [_row(result, s, not_in_roster) for s in students],
-        "pairs": [_pair_view(pair, names) for pair in pairs],
+        # Side by side only for the closest pairs: a class that shares one solution would make
+        # a page of megabytes; the table and similar.csv list them all.
+        "pairs": [_pair_view(pair, names) for pair in pairs[:MAX_PAIRS_SIDE_BY_SIDE]],
+        "all_pairs": [(pair, f"{pair.score:.0%}") for pair in pairs],
     }
 
 

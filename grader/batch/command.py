@@ -67,6 +67,13 @@ def _cores() -> int:
     help="Grade only this exercise, even where a submission lacks it (repeatable).",
 )
 @click.option("--force", is_flag=True, help="Regrade every submission, ignoring stored results.")
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Grade only shard K of N (K from 1 to N) and store its results for `grade merge`.  "
+    "[default: from JOB_COMPLETION_INDEX and JOB_COMPLETIONS (Kubernetes) or SLURM_ARRAY_TASK_ID, "
+    "_COUNT and _MIN (Slurm), else the whole class]",
+)
 @plugin_option
 def batch(
     folder: Path,
@@ -79,6 +86,7 @@ def batch(
     memory_limit: int,
     only: tuple[str, ...],
     force: bool,
+    shard: str | None,
     plugins: tuple[str, ...],
 ) -> None:
     """Grade every entry of DIR (a .py file, a notebook or a folder each) as one student's
@@ -86,7 +94,12 @@ def batch(
     where it was, and a fixed check regrades only its exercise."""
     from grader.batch.entries import list_entries
     from grader.batch.roster import RosterError, read_roster
+    from grader.batch.shards import ShardError, resolve_shard, select
 
+    try:
+        part_of = resolve_shard(shard, os.environ)
+    except ShardError as error:
+        raise NothingGraded(str(error)) from None
     try:
         entries = list_entries(folder)
     except OSError as error:
@@ -109,14 +122,20 @@ def batch(
     # Warm parents first, before any exercise, reference or submission is loaded (see `grade run`).
     from grader.sandbox.zygote import Zygote
 
-    zygotes = [Zygote.start() for _ in range(max(1, min(workers, len(entries))))]
+    part = select(entries, part_of)
+    zygotes = [Zygote.start() for _ in range(max(1, min(workers, len(part))))]
     try:
         outcome = _run(
-            folder, out, entries, students, zygotes, workers, time_limit, timeout, memory_limit, only, force, plugins
+            folder, out, part, students, zygotes, workers, time_limit, timeout, memory_limit, only, force, plugins
         )
     finally:
         for zygote in zygotes:
             zygote.close()
+    from grader.batch.shard_outputs import write_shard_manifest
+
+    write_shard_manifest(outcome, folder, out, entries, part, part_of, students)
+    if not part_of.whole:
+        return  # a shard stores its results only; `grade merge` writes the class's exports
     _write_outputs(outcome, out, html_path)
 
 
@@ -205,6 +224,8 @@ def _run(
         "seconds": seconds,
         "wall": time.perf_counter() - started,
         "workers": len(zygotes),
+        "fingerprints": fingerprints,
+        "settings": settings.key(),
     }
 
 
@@ -242,12 +263,14 @@ class _progress:
 def _write_outputs(outcome: dict[str, Any], out: Path, html_path: Path | None) -> None:
     from grader.batch.class_report import write_class_report
     from grader.batch.exports import write_exports
+    from grader.batch.exports.similar_csv import write_similar_csv
     from grader.batch.similarity import similar_pairs
     from grader.report import terminal_text
 
     result = outcome["result"]
     written = write_exports(result, out)
     pairs = similar_pairs(result)
+    written.append(write_similar_csv(pairs, out))
     html = html_path or out / "report.html"
     write_class_report(result, pairs, html)
     written.append(html)

@@ -144,7 +144,18 @@ def class_result(
 ) -> ClassResult:
     """The class as graded: roster students in roster order (those without an entry scoring 0,
     "no submission"), then entries not in the roster, by name."""
-    chosen = {e.id for e in exercises}
+    return class_result_of(entries, store, exercise_infos(exercises), roster, stubs)
+
+
+def class_result_of(
+    entries: list[Entry],
+    store: ResultStore,
+    infos: list[ExerciseInfo],
+    roster: list[Student] | None,
+    stubs: dict[str, str],
+) -> ClassResult:
+    """:func:`class_result` from the exercises' infos (as ``grade merge`` has them)."""
+    chosen = {e.id for e in infos}
     by_id = {entry.student_id: entry for entry in entries}
     students: list[StudentResult] = []
     not_in_roster: list[str] = []
@@ -169,4 +180,4 @@ def class_result(
         not_in_roster = sorted(entry.name for entry in by_id.values())
     for entry in sorted(by_id.values(), key=lambda e: e.name):
         students.append(graded(Student(entry.student_id), entry))
-    return ClassResult(exercise_infos(exercises), students, not_in_roster, stubs)
+    return ClassResult(list(infos), students, not_in_roster, stubs)
