@@ -22,7 +22,8 @@ from grader.batch.exports import (
     write_json_report,
     write_junit,
 )
-from grader.batch.exports._common import path_component, write_atomic
+from grader.batch.exports._common import path_component
+from grader.batch.files import write_atomic
 from grader.batch.model import NO_SUBMISSION, CheckInfo, ClassResult, ExerciseInfo, Student, StudentResult
 from grader.results import CheckResult, ExerciseResult, Report, SubmissionResult
 

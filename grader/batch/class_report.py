@@ -11,8 +11,6 @@ The numbers are worked out here, in plain Python (:func:`_view`); the templates 
 
 from __future__ import annotations
 
-import os
-import secrets
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ import jinja2
 import plotly.graph_objects as go
 import plotly.offline
 
+from grader.batch.files import write_atomic
 from grader.batch.model import NO_SUBMISSION, ClassResult, ExerciseInfo, StudentResult
 from grader.batch.similarity import SimilarPair
 from grader.results import MAX_ERROR_CHARS, MAX_MESSAGE_CHARS, bounded
@@ -134,21 +133,7 @@ def write_class_report(
     ``path``, so a browser or a sync client never sees half a report and an older report is
     only replaced by a complete one.
     """
-    html = render_class_report(result, pairs, title=title)
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # os.open with 0o666 lets the umask decide the permissions, as for any file the user writes
-    # (tempfile's files are 0o600, which would make the report private after the rename).
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with open(descriptor, "w", encoding="utf-8", newline="\n") as file:
-            file.write(html)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_atomic(Path(path), render_class_report(result, pairs, title=title).encode("utf-8"))
 
 
 @lru_cache(maxsize=1)

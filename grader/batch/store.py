@@ -13,34 +13,18 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.batch.files import write_atomic
 from grader.exercise import Exercise
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
 FORMAT = 1
 RESULTS = "results"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader (or a crash) sees the old file or the new, whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _module_text(name: str) -> str:
@@ -204,7 +188,7 @@ class ResultStore:
         return stored if stored.entry == entry else None
 
     def save(self, stored: StoredResult) -> None:
-        write_atomically(self.path_for(stored.entry), json.dumps(stored.to_json(), indent=1))
+        write_atomic(self.path_for(stored.entry), json.dumps(stored.to_json(), indent=1).encode())
 
     def remove_leftovers(self) -> None:
         """Remove the temporary files of a run killed while writing (finished results stay)."""

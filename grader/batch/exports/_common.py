@@ -6,11 +6,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from grader.batch.model import NO_SUBMISSION, ExerciseInfo, StudentResult
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
@@ -77,23 +74,6 @@ def path_component(name: str) -> str:
         return safe
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
     return f"{safe[: MAX_PATH_COMPONENT - 11]}-{digest}" if safe else digest
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``,
-    so a reader (or a crash) never sees half a file. Creates the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def csv_bytes(rows: Iterable[Sequence[str]]) -> bytes:

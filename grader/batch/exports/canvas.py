@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.batch.exports._common import cell, csv_bytes, points_text, write_atomic
+from grader.batch.exports._common import cell, csv_bytes, points_text
+from grader.batch.files import write_atomic
 from grader.batch.model import ClassResult, ExerciseInfo, Student
 
 FILE_NAME = "canvas.csv"

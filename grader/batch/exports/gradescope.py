@@ -16,7 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from grader.batch.exports._common import path_component, points, submission_for, write_atomic
+from grader.batch.exports._common import path_component, points, submission_for
+from grader.batch.files import write_atomic
 from grader.batch.model import NO_SUBMISSION, ClassResult
 from grader.results import MAX_ERROR_CHARS, MAX_NAME_CHARS, MAX_WARNINGS, CheckResult, SubmissionResult, bounded
 

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from grader.batch.exports._common import submission_for, write_atomic
+from grader.batch.exports._common import submission_for
+from grader.batch.files import write_atomic
 from grader.batch.model import ClassResult
 from grader.results import Report
 

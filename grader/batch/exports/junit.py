@@ -8,7 +8,8 @@ from pathlib import Path
 
 from junitparser import Error, Failure, JUnitXml, TestCase, TestSuite
 
-from grader.batch.exports._common import write_atomic, xml_text
+from grader.batch.exports._common import xml_text
+from grader.batch.files import write_atomic
 from grader.batch.model import NO_SUBMISSION, ClassResult, StudentResult
 from grader.results import MAX_ERROR_CHARS, bounded
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.batch.exports._common import cell, csv_bytes, write_atomic
+from grader.batch.exports._common import cell, csv_bytes
+from grader.batch.files import write_atomic
 from grader.batch.similarity import SimilarPair
 
 FILE_NAME = "similar.csv"
