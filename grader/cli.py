@@ -94,10 +94,10 @@ def main() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "classroom"]),
     default="text",
     show_default=True,
-    help="text for people, json (on stdout) for autograding hosts.",
+    help="text for people, json (on stdout) for autograding hosts, classroom for GitHub Classroom's reporter.",
 )
 @click.option(
     "--exercise",
@@ -185,12 +185,32 @@ def run(
 
     if output_format == "json":
         click.echo(render_json(report))
+    elif output_format == "classroom":
+        from grader.hosting.classroom import classroom_result, render_classroom, write_github_output
+
+        classroom = classroom_result(report)
+        click.echo(render_classroom(classroom))
+        problem = write_github_output(classroom)
+        if problem:
+            click.echo(f"warning: {problem}", err=True)
     elif report.graded_anything:
         click.echo(render_text(report, verbose=verbose), nl=False, color=colour())
+        _final_grading_notes(report, chosen)
     if not report.graded_anything:
         reasons = [terminal_text(s.error, 2000) for s in report.submissions if s.error]
         raise NothingGraded(reasons[0] if len(reasons) == 1 else "nothing could be graded: " + " ".join(reasons))
     sys.exit(EXIT_FULL_MARKS if report.full_marks else EXIT_POINTS_LOST)
+
+
+def _final_grading_notes(report: Any, exercises: list) -> None:
+    """In a student edition: what the final grading adds to each graded exercise (``grade release``)."""
+    from grader.exercise import final_grading_note
+
+    graded = {e.name for s in report.submissions for e in s.exercises}
+    for exercise in exercises:
+        note = final_grading_note(exercise.withheld) if exercise.id in graded else ""
+        if note:
+            click.echo(f"{exercise.id}: {note}")
 
 
 def _write_annotated(source: str, out: str, submission: Submission, exercises: list, result: object) -> None:
@@ -235,6 +255,11 @@ def selftest(only: tuple[str, ...], plugins: tuple[str, ...]) -> None:
     zygote = Zygote.start()
     try:
         pm, exercises, chosen = chosen_exercises(plugins, only)
+        if any(e.recorded is not None for e in chosen):
+            raise NothingGraded(
+                "grade selftest needs the reference solutions and the catalogues of known-wrong solutions, "
+                "which a student edition does not hold: run it in the instructor's copy of the grader."
+            )
         from grader.grading import Grader
         from grader.selftest import run_selftest
 
@@ -374,8 +399,16 @@ if __name__ == "__main__":
 def _add_command_groups() -> None:
     # Commands with a module of their own; imported here, at the top, so none imports the CLI.
     from grader.batch.command import batch
+    from grader.batch.merge_command import merge
+    from grader.hosting.commands import gradescope_bundle
+    from grader.release.command import release
+    from grader.watch import watch
 
     cli.add_command(batch)
+    cli.add_command(release)
+    cli.add_command(merge)
+    cli.add_command(gradescope_bundle)
+    cli.add_command(watch)
 
 
 _add_command_groups()

@@ -150,6 +150,8 @@ def expect_close(
     if bool(got_bad.any()):
         bad = int(got_bad.reshape(-1).nonzero()[0].item())
         count = int(got_bad.sum())
+        if got.dim() == 0:
+            raise CheckFailure(f"{what} is not finite: got {got64.item()}, expected {expected64.item():.6g}.")
         raise CheckFailure(
             f"{what} contains {count} non-finite value{'s' if count != 1 else ''} where finite ones are expected: "
             f"at index {_index(bad, got.shape)} it gave {got64.reshape(-1)[bad].item()} instead of "
@@ -168,10 +170,12 @@ def expect_close(
     abs_error = abs(g - e) if math.isfinite(e) else math.inf
     rel_error = abs_error / abs(e) if e not in (0.0,) and math.isfinite(e) else math.inf
     count = int((excess > 0).sum())
+    tolerance = f"error {abs_error:.3g}, relative {rel_error:.3g}; allowed {atol:g} + {rtol:g}·|expected|"
+    if got.dim() == 0:  # a scalar has no elements or indices to speak of
+        raise CheckFailure(f"{what} is off: got {g:.6g}, expected {e:.6g} ({tolerance}).")
     message = (
         f"{what} is off at {count} of {got64.numel()} element{'s' if got64.numel() != 1 else ''}. "
-        f"Worst at index {_index(worst, got.shape)}: got {g:.6g}, expected {e:.6g} "
-        f"(error {abs_error:.3g}, relative {rel_error:.3g}; allowed {atol:g} + {rtol:g}·|expected|)."
+        f"Worst at index {_index(worst, got.shape)}: got {g:.6g}, expected {e:.6g} ({tolerance})."
     )
     relation = _relation(got64, expected64)
     if relation:

@@ -17,7 +17,7 @@ import ast
 import inspect
 import itertools
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,8 @@ class CheckFailure(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # "function:call" when a forbidden call failed it (set by the grader, not by checks).
+        self.forbidden: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,29 @@ def checks_of(spec: Callable) -> tuple[Check, ...]:
 
 
 @dataclass(frozen=True)
+class Withheld:
+    """A check a student edition leaves out (``grade release``): only the final grading runs it.
+
+    The edition knows of it what it is worth and which function it checks, and, where the
+    instructor chose to say (``--describe-hidden``), what it covers: never its name or inputs.
+    """
+
+    function: str
+    points: float
+    description: str = ""
+
+
+def final_grading_note(withheld: Sequence[Withheld]) -> str:
+    """What the final grading adds ("The final grading adds 6 more checks (14 points)"), and what each covers."""
+    if not withheld:
+        return ""
+    count, points = len(withheld), sum(w.points for w in withheld)
+    text = f"The final grading adds {count} more check{'s' if count != 1 else ''} ({points:g} point{'s' if points != 1 else ''})"
+    described = [w.description for w in withheld if w.description]
+    return text + (": " + "; ".join(described) + "." if described else ".")
+
+
+@dataclass(frozen=True)
 class Exercise:
     """An exercise: its id, its stub file, the functions it asks for, and their reference.
 
@@ -217,6 +242,8 @@ class Exercise:
     stub_header: str = ""
     intro: str = ""
     max_score: float = field(default=POINTS_PER_EXERCISE)
+    # In a student edition: the checks left out, which the final grading adds (see Withheld).
+    withheld: tuple[Withheld, ...] = ()
     checks: tuple[Check, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -226,9 +253,9 @@ class Exercise:
                 raise ValueError(f"{where}: {function!r} is not declared with @exercise_function or @exercise_class")
         checks = sorted((c for f in self.functions for c in checks_of(f)), key=lambda c: c.order)
         object.__setattr__(self, "checks", tuple(checks))
-        if not checks:
+        if not checks and not self.withheld:
             raise ValueError(f"{where}: no checks are registered against its functions (use @check(function, ...))")
-        total = sum(c.points for c in checks)
+        total = sum(c.points for c in checks) + sum(w.points for w in self.withheld)
         if abs(total - self.max_score) > 1e-9:
             raise ValueError(f"{where}: its checks are worth {total:g} points, not {self.max_score:g}")
         if not isinstance(self.reference, types.ModuleType):
@@ -250,6 +277,12 @@ class Exercise:
     @property
     def function_names(self) -> tuple[str, ...]:
         return tuple(f.__name__ for f in self.functions)
+
+    @property
+    def recorded(self) -> Any:
+        """A student edition's recorded reference outcomes (its reference module's
+        ``soundlab_memo``, see ``grader.release``), or None for a real reference."""
+        return getattr(self.reference, "soundlab_memo", None)
 
     @property
     def modules(self) -> frozenset[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import os
 import time
@@ -118,20 +119,49 @@ class Grader:
             loaded = self._load(process, submission)
             self.confinement = process.confinement or self.confinement
             attempted = [e for e in self.exercises if self.required or self._attempted(e, loaded)]
+            if submission.directory and not self.required:
+                # A folder (the handed-out exercises/) grades only what the student has started.
+                started = [e for e in attempted if self._started(e, loaded)]
+                stubs = [loaded.functions[n].path for e in attempted for n in e.function_names if n in loaded.functions]
+                untouched = stubs[0] if stubs and not started else None
+                attempted = started
+            else:
+                untouched = None
             chosen = attempted if only is None else [e for e in attempted if e.id in only]
             ran = bool(attempted) and (bool(loaded.functions) or loaded.ran_and_failed)
             result = SubmissionResult(path=submission.path, ran=ran, warnings=loaded.warnings, flags=_flags(submission))
+            misses = self._near_misses(submission, loaded)
             if loaded.problems:
                 result.error = " ".join(loaded.problems)
-            if not loaded.problems and not (loaded.functions or loaded.unavailable):
+            if untouched and not loaded.problems:
+                result.error = (
+                    f"{submission.path}: no exercise started yet: every exercise function in it is still the stub's "
+                    f"`raise NotImplementedError`. Write one and grade again (`grade {untouched}` grades that "
+                    "stub as it is)."
+                )
+            elif not loaded.problems and not (loaded.functions or loaded.unavailable):
                 # --exercise still grades the exercises asked for; the reason says why they score 0.
                 expected = ", ".join(self._expected_names(submission))
                 result.error = f"{submission.path}: no exercise functions found (expected one of: {expected})."
+                if misses:
+                    result.error += (
+                        " Did you mean "
+                        + "; ".join(f"`{meant}` (not `{written}`)" for written, meant, _file in misses)
+                        + "?"
+                    )
+            else:
+                result.warnings.extend(
+                    f"{file} defines `{written}`: did you mean `{meant}`? Only a function named exactly "
+                    f"`{meant}` is graded as that exercise's."
+                    for written, meant, file in misses
+                )
             if not chosen:
                 return result
             student = StudentSolution(chosen, process, loaded.functions)
             for exercise in chosen:
                 result.exercises.append(self.grade_exercise(exercise, student, loaded))
+                if len(submission.files) < 2:
+                    result.exercises[-1].files = []  # which file is said only where there is a choice
             if _output_size(process) >= OUTPUT_LIMIT_BYTES:
                 result.warnings.append(
                     f"It printed more than {OUTPUT_LIMIT_BYTES >> 20} MB; what it printed past that was "
@@ -148,6 +178,31 @@ class Grader:
     def _attempted(self, exercise: Exercise, loaded: LoadedSubmission) -> bool:
         names = exercise.function_names
         return any(n in loaded.functions or n in loaded.unavailable for n in names)
+
+    def _started(self, exercise: Exercise, loaded: LoadedSubmission) -> bool:
+        """Whether the student has written any of the exercise's functions (not all untouched stubs)."""
+        names = exercise.function_names
+        return any((n in loaded.functions and not loaded.functions[n].stub) or n in loaded.unavailable for n in names)
+
+    def _near_misses(self, submission: Submission, loaded: LoadedSubmission) -> list[tuple[str, str, str]]:
+        """(name written, exercise function meant, file) for each function whose name is close
+        to, but not, one the exercises ask for (``soft_max``, ``Softmax``, ``sofmtax``)."""
+        lowered = {name.lower(): name for name in self.spec_names}
+        misses: list[tuple[str, str, str]] = []
+        for file in submission.files:
+            for written in sorted(file.defined - set(self.spec_names)):
+                if written.startswith("_") or len(misses) >= 5:
+                    continue
+                close = difflib.get_close_matches(written.lower(), list(lowered), n=1, cutoff=0.8)
+                meant = lowered[close[0]] if close else None
+                if (
+                    meant
+                    and meant not in loaded.functions
+                    and meant not in loaded.unavailable
+                    and meant not in file.names
+                ):
+                    misses.append((written, meant, file.path))
+        return misses
 
     def _load(self, process: StudentProcess, submission: Submission) -> LoadedSubmission:
         loaded = LoadedSubmission(problems=list(submission.problems))
@@ -331,12 +386,17 @@ class Grader:
             if (public_only and not check.public) or (function is not None and check.function != function):
                 continue
             outcome = self._run_check(exercise, check, student, loaded)
+            if outcome.forbidden is not None:
+                _fold_forbidden(outcome, result.checks)
             note = student.notes.get(check.function)
             if note and check.function not in noted:
                 noted.add(check.function)
                 result.notes.append(note)
                 outcome.message = f"{outcome.message} {note}".strip()
             result.checks.append(outcome)
+        result.files = list(
+            dict.fromkeys(loaded.functions[name].path for name in exercise.function_names if name in loaded.functions)
+        )
         return result
 
     def _run_check(
@@ -362,7 +422,9 @@ class Grader:
         try:
             check.run(student, self.reference)
         except CheckFailure as failure:
-            return failed(failure.message, failure.hint)
+            result = failed(failure.message, failure.hint)
+            result.forbidden = failure.forbidden
+            return result
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the class
             return failed(f"{GRADER_COULD_NOT} ({type(error).__name__}: {error}).")
         return outcome(True)
@@ -383,6 +445,16 @@ def grade_path(
         # A bug of the grader's that this submission found: its report says so, the others are graded.
         reason = f"{path}: the grader could not grade this submission ({type(error).__name__}: {str(error)[:300]})."
         return SubmissionResult(path=path, error=reason), None
+
+
+def _fold_forbidden(outcome: CheckResult, earlier: list[CheckResult]) -> None:
+    """A forbidden call is told in full (message and hint) by the first check it fails; the
+    exercise's later checks it fails say so in a line."""
+    if not any(c.forbidden == outcome.forbidden for c in earlier):
+        return
+    function, _, call = (outcome.forbidden or "").partition(":")
+    outcome.message = f"Failed for the same reason: {function} calls {call} (see above)."
+    outcome.hint = None
 
 
 def _flags(submission: Submission) -> list[str]:

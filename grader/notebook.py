@@ -173,34 +173,49 @@ def _read_cell(source: str, name: str) -> tuple[ast.Module, list[Statement]]:
     return tree, statements
 
 
-def read_notebook(path: Path, shown: str, *, dir_fd: int | None = None) -> nbformat.NotebookNode:
+def read_notebook(
+    path: Path, shown: str, *, dir_fd: int | None = None, repairs: list[str] | None = None
+) -> nbformat.NotebookNode:
     """Read and validate a notebook (v4, any minor version), without following a link.
 
     ``path`` is relative to ``dir_fd`` when that is given (a file of a directory submission).
+    What had to be repaired for it to validate is appended to ``repairs`` (see :func:`parse_notebook`).
     """
     try:
         data = read_file_bytes(str(path), shown, MAX_NOTEBOOK_BYTES, dir_fd=dir_fd)
     except FileRefused as error:
         raise NotebookError(str(error)) from None
-    return parse_notebook(data, shown)
+    return parse_notebook(data, shown, repairs)
 
 
-def parse_notebook(data: bytes, shown: str) -> nbformat.NotebookNode:
-    """A notebook from its bytes; anything that is not one raises NotebookError (one line)."""
+def parse_notebook(data: bytes, shown: str, repairs: list[str] | None = None) -> nbformat.NotebookNode:
+    """A notebook from its bytes; anything that is not one raises NotebookError (one line).
+
+    What Jupyter and Colab open but nbformat's validator refuses is repaired as nbformat's own
+    normaliser does it (see :func:`_repaired`), and a warning saying so is appended to ``repairs``.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise NotebookError(f"{shown}: not a notebook (the file is not UTF-8 text).") from None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # nbformat's notices (missing cell ids, ...) are not errors
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # nbformat's notices (missing cell ids, ...) are not errors
             notebook = nbformat.reads(text, as_version=4)
+        # Reading already renumbers duplicate cell ids (in a notebook of format 4.5 or later).
+        renumbered = sum(issubclass(w.category, nbformat.validator.DuplicateCellId) for w in caught)
     except (RecursionError, MemoryError):
         raise NotebookError(f"{shown}: not a notebook the grader can read ({TOO_DEEP}).") from None
     except nbformat.reader.NotJSONError:
         raise NotebookError(f"{shown}: not a notebook (the file is not valid JSON; is it truncated?).") from None
     except Exception as error:  # noqa: BLE001 - nbformat raises several kinds for non-notebooks
         raise NotebookError(f"{shown}: not a notebook ({_first_line(error)}).") from None
+    notebook, notes = _repaired(notebook, renumbered)
+    if notes and repairs is not None:
+        repairs.append(
+            f"{shown}: the notebook was repaired: {'; '.join(notes)}. Jupyter and Colab open it as it is; "
+            "this costs no points."
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -214,6 +229,55 @@ def parse_notebook(data: bytes, shown: str) -> nbformat.NotebookNode:
     if not isinstance(notebook.get("cells"), list):
         raise NotebookError(f"{shown}: not a valid notebook (it has no list of cells).")
     return notebook
+
+
+def _repaired(notebook: Any, renumbered: int = 0) -> tuple[Any, list[str]]:
+    """The notebook with what Jupyter and Colab accept but the validator refuses normalised, and
+    what was changed: cell ids in a notebook of format 4.0 to 4.4 (ids came with 4.5; such a
+    file is read as 4.5), duplicate cell ids (renumbered), and metadata fields the format does
+    not allow (dropped), as :func:`nbformat.validator.normalize` repairs them. Anything else
+    is left for the validator to refuse."""
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        return notebook, []
+    notes: list[str] = []
+    cells = notebook["cells"]
+    minor = notebook.get("nbformat_minor")
+    original = notebook
+    try:
+        if (
+            notebook.get("nbformat") == 4
+            and type(minor) is int
+            and minor < 5
+            and any(isinstance(cell, dict) and "id" in cell for cell in cells)
+        ):
+            notebook = nbformat.from_dict({**notebook, "nbformat_minor": 5})
+            notes.append(f"its format is 4.{minor} but its cells have ids (which came with 4.5): read as 4.5")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _changes, fixed = nbformat.validator.normalize(notebook, strip_invalid_metadata=True)
+    except Exception:  # noqa: BLE001 - what cannot be normalised is the validator's to refuse
+        return original, [f"{renumbered} duplicate cell id{'s were' if renumbered != 1 else ' was'} renumbered"] * (
+            renumbered > 0
+        )
+    duplicates = renumbered + sum(issubclass(w.category, nbformat.validator.DuplicateCellId) for w in caught)
+    if duplicates:
+        notes.append(f"{duplicates} duplicate cell id{'s were' if duplicates != 1 else ' was'} renumbered")
+    dropped = [f"notebook: {key}" for key in _dropped(notebook.get("metadata"), fixed.get("metadata"))]
+    for number, (before, after) in enumerate(zip(cells, fixed.get("cells", [])), start=1):
+        if isinstance(before, dict) and isinstance(after, dict):
+            dropped += [f"cell {number}: {key}" for key in _dropped(before.get("metadata"), after.get("metadata"))]
+    if dropped:
+        listed = ", ".join(dropped[:5]) + (f" and {len(dropped) - 5} more" if len(dropped) > 5 else "")
+        notes.append(f"metadata the notebook format does not allow was dropped ({listed[:300]})")
+    return nbformat.from_dict(fixed), notes
+
+
+def _dropped(before: object, after: object) -> list[str]:
+    """The keys of a metadata mapping that normalising removed."""
+    if not isinstance(before, dict):
+        return []
+    kept = after if isinstance(after, dict) else {}
+    return [str(key)[:40] for key in before if key not in kept]
 
 
 def _first_line(error: Exception) -> str:

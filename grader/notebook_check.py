@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import torch
 
-from grader.exercise import Exercise
+from grader.exercise import Exercise, final_grading_note
 from grader.plugins import Registry, load_registry
 from grader.results import ExerciseResult
 from grader.sandbox.lifetime import reap_child
@@ -71,12 +71,16 @@ class CheckReport:
     function: str
     result: ExerciseResult
     hidden: int
+    # A student edition's account of the checks it leaves out (grader.release): points, and what they cover.
+    withheld_note: str = ""
 
     @property
     def passed(self) -> bool:
         return all(c.passed for c in self.result.checks)
 
     def _footer(self) -> str:
+        if self.withheld_note:
+            return self.withheld_note
         if not self.hidden:
             return "These are all the checks of this function."
         return f"Final grading adds {self.hidden} more check{'s' if self.hidden != 1 else ''} of {self.function}."
@@ -100,13 +104,38 @@ class CheckReport:
             if c.hint:
                 detail += f"<br><b>Hint:</b> {html.escape(c.hint)}"
             rows.append(
-                f"<tr><td style='color:{colour}'>{mark}</td><td>{html.escape(c.description)}</td>"
-                f"<td>{c.score:g}/{c.max_score:g}</td><td style='text-align:left'>{detail}</td></tr>"
+                f"<tr><td style='{_LEFT};color:{colour}'>{mark}</td><td style='{_LEFT}'>{html.escape(c.description)}</td>"
+                f"<td style='{_LEFT}'>{c.score:g}/{c.max_score:g}</td><td style='{_LEFT}'>{detail}</td></tr>"
             )
+        header = "".join(f"<th style='{_LEFT}'>{name}</th>" for name in ("", "check", "points", "details"))
         return (
             f"<div><b>check({html.escape(self.function)})</b>: {score} on the public checks"
-            f"<table>{''.join(rows)}</table><i>{html.escape(self._footer())}</i></div>"
+            f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<i>{html.escape(self._footer())}</i></div>"
         )
+
+    def show(self) -> None:
+        """Print the report as text (what ``check()`` does by itself in a script)."""
+        print(self, flush=True)
+
+
+# Jupyter's stylesheet right-aligns table cells: every cell of check()'s table is left-aligned.
+_LEFT = "text-align:left"
+
+
+def _shown_as_value() -> bool:
+    """Whether the caller's session shows a returned value by itself: IPython or Jupyter (which
+    display the last expression of a cell), or Python's interactive prompt."""
+    import sys
+
+    if hasattr(sys, "ps1") or sys.flags.interactive:
+        return True
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    try:
+        return get_ipython is not None and get_ipython() is not None
+    except Exception:  # noqa: BLE001 - a broken IPython is no display
+        return False
 
 
 def _run_public_checks(
@@ -160,4 +189,10 @@ def check(
     finally:
         torch.set_num_threads(threads)
         random.setstate(python_state)
-    return CheckReport(name, result, hidden=len(mine) - len(public))
+    withheld = [w for w in owner.withheld if w.function == name]
+    report = CheckReport(
+        name, result, hidden=len(mine) - len(public) + len(withheld), withheld_note=final_grading_note(withheld)
+    )
+    if not _shown_as_value():
+        report.show()  # in a script nothing would show the returned report: print it
+    return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 
@@ -90,19 +91,23 @@ def _render_submission(submission: SubmissionResult, verbose: bool) -> list[str]
     for flag in submission.flags[:MAX_WARNINGS]:
         lines.extend(_wrap(f"For the instructor: {terminal_text(flag, MAX_WARNING_CHARS)}", "  "))
     for exercise in submission.exercises:
-        lines.extend(_render_exercise(exercise, verbose))
+        # Which file its functions came from (set when the submission has several files).
+        lines.extend(_render_exercise(exercise, verbose, show_files=True))
     if submission.exercises:
         total = f"{_points(submission.score)}/{_points(submission.max_score)}"
         lines.append(click.style(_with_score("  Total", total), bold=True))
     return lines
 
 
-def _render_exercise(exercise: ExerciseResult, verbose: bool) -> list[str]:
+def _render_exercise(exercise: ExerciseResult, verbose: bool, *, show_files: bool = False) -> list[str]:
     full = exercise.score >= exercise.max_score
     name, title = terminal_text(exercise.name, 200), terminal_text(exercise.title, 200)
-    title = f"  {name}: {title}" if title else f"  {name}"
+    title = f"  {name}: {title}" if title and title.casefold() != name.casefold() else f"  {name}"
     score = f"{_points(exercise.score)}/{_points(exercise.max_score)}"
     lines = [click.style(_with_score(title, score), fg="green" if full else "red", bold=True)]
+    if show_files and exercise.files:
+        files = ", ".join(os.path.basename(file) for file in exercise.files)
+        lines.extend(click.style(line, dim=True) for line in _wrap(f"from {terminal_text(files, 400)}", "    "))
     passed = [c for c in exercise.checks if c.passed]
     for check in exercise.checks:
         if not check.passed or verbose:

@@ -42,6 +42,8 @@ class CheckResult:
     # (for the gradebook exports; not in the JSON report).
     public: bool = False
     seconds: float = 0.0
+    # The forbidden call that failed it, if one did ("torch.softmax"; not in the JSON report).
+    forbidden: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,8 @@ class ExerciseResult:
     title: str
     checks: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The files its graded functions came from (shown when a submission has several files).
+    files: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -89,7 +93,8 @@ class SubmissionResult:
     error: str | None = None
     # Whether any of its exercise functions could be loaded and called (not in the JSON).
     ran: bool = False
-    # What a notebook skipped or failed to run, which cost no points (shown in the text report).
+    # What cost no points but the student should know: what a notebook skipped or failed to
+    # run, a repaired notebook, a misspelt function name, output cut short (in both reports).
     warnings: list[str] = field(default_factory=list)
     # Notes for the instructor on what the source does that grading cannot fully police
     # ("03_softmax.py uses torch._decomp"); they cost no points.
@@ -111,6 +116,7 @@ class SubmissionResult:
             "error": bounded(self.error, MAX_ERROR_CHARS),
             "exercises": [e.to_json() for e in self.exercises],
             "flags": [bounded(flag, MAX_ERROR_CHARS) for flag in self.flags],
+            "warnings": [bounded(warning) for warning in self.warnings[:MAX_WARNINGS]],
         }
 
 

@@ -121,6 +121,8 @@ class ReferenceSolution(Solution):
     def __init__(self, exercises: Sequence[Exercise], memo: ReferenceMemo | None = None) -> None:
         """``memo``, when given, keeps each outcome for the next call with the same arguments."""
         super().__init__(exercises)
+        if memo is None:  # a student edition's reference answers from its recordings (grader.release)
+            memo = next((e.recorded for e in exercises if e.recorded is not None), None)
         self.memo = memo
         self.pm = pluggy.PluginManager(PROJECT)
         for exercise in exercises:
@@ -239,10 +241,12 @@ class StudentSolution(Solution):
             reported = document.get("error")
             refused = _refused(rules, reported)
             if refused is not None:
-                raise CheckFailure(
+                failure = CheckFailure(
                     f"{shown} calls {refused.name}, which is not allowed in {function}.",
                     hint=f"Write it yourself: {refused.instead}",
                 )
+                failure.forbidden = f"{function}:{refused.name}"  # reported in full once per exercise
+                raise failure
             raise CheckFailure(student_error_message(function, shown, reported))
         grads = document.get("grads")
         if options.grad_wrt and isinstance(document.get("grads_error"), str):

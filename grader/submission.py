@@ -69,6 +69,8 @@ class Submission:
     files: list[SourceFile] = field(default_factory=list)
     # Problems of the submission as a whole (files skipped past the cap), one line each.
     problems: list[str] = field(default_factory=list)
+    # Whether it is a directory (which grades only the exercises the student has started).
+    directory: bool = False
 
 
 def _module_name(path: Path) -> str:
@@ -130,8 +132,10 @@ def read_notebook_source(
     path: Path, shown: str, *, dir_fd: int | None = None, directory: str | None = None
 ) -> SourceFile:
     """Read a notebook's code cells; a file that is not a notebook raises NotebookError."""
-    notebook = read_notebook(path, shown, dir_fd=dir_fd)
+    repairs: list[str] = []
+    notebook = read_notebook(path, shown, dir_fd=dir_fd, repairs=repairs)
     cells, warnings = read_cells(notebook, shown)
+    warnings = repairs + warnings
     del notebook
     names = frozenset(name for cell in cells for name in cell.defines)
     stubs = frozenset(name for cell in cells for name in cell.stubs)
@@ -219,7 +223,7 @@ def _load_directory(path: str, target: Path) -> Submission:
             entries = sorted((entry for entry in scan if _is_candidate(entry)), key=lambda entry: entry.name)
         if not entries:
             raise SubmissionError(f"{path}: the directory holds no .py files or notebooks.")
-        submission = Submission(path)
+        submission = Submission(path, directory=True)
         if len(entries) > MAX_FILES:
             skipped = [entry.name for entry in entries[MAX_FILES:]]
             listed = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")

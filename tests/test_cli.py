@@ -46,7 +46,7 @@ def test_json_report_has_exactly_the_documented_schema(tmp_path):
     assert set(report["sandbox"]) == {"mode", "protections", "missing"}
     assert report["sandbox"]["mode"] in ("namespaces", "fallback")
     (submission,) = report["submissions"]
-    assert set(submission) == {"path", "score", "max_score", "error", "exercises", "flags"}
+    assert set(submission) == {"path", "score", "max_score", "error", "exercises", "flags", "warnings"}
     (exercise,) = submission["exercises"]
     assert set(exercise) == {"name", "score", "max_score", "checks"}
     for check in exercise["checks"]:

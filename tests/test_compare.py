@@ -304,10 +304,15 @@ def test_expect_close_relative_error_at_zero_expected_is_infinite():
     assert "relative inf" in message
 
 
-def test_expect_close_zero_dimensional_failure_has_empty_index():
+def test_expect_close_zero_dimensional_failure_is_described_as_a_scalar():
     message = failure(expect_close, torch.tensor(3.0), torch.tensor(2.0), what="loss", rtol=0, atol=0.1)
-    assert "loss is off at 1 of 1 element." in message
-    assert "Worst at index []: got 3, expected 2" in message
+    assert message.startswith("loss is off: got 3, expected 2 (error 1, relative 0.5;")
+    assert "element" not in message and "index" not in message
+
+
+def test_expect_close_zero_dimensional_non_finite_is_described_as_a_scalar():
+    message = failure(expect_close, torch.tensor(math.nan), torch.tensor(2.0), what="loss", rtol=0, atol=0.1)
+    assert message == "loss is not finite: got nan, expected 2."
 
 
 def test_expect_close_zero_dimensional_failure_names_no_relation():

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import ast
 import io
+import multiprocessing
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -274,20 +276,37 @@ def similar_pairs(
             if source and source.strip():
                 by_exercise[exercise].append((student.student.id, source))
 
+    normalised = _normalise_all({source for sources in by_exercise.values() for _student, source in sources})
     pairs: list[SimilarPair] = []
     for exercise, sources in by_exercise.items():
         stub_text, _ = normalise(result.stubs.get(exercise, ""))
         # Every k-gram of the stub, not only its winnowed ones: which of them a student's
         # winnowing selects depends on the code around it.
         base = frozenset(kgram_hashes(stub_text, k).tolist())
-        pairs.extend(_exercise_pairs(exercise, sources, base, threshold, k, window, min_fingerprints))
+        pairs.extend(_exercise_pairs(exercise, sources, normalised, base, threshold, k, window, min_fingerprints))
     pairs.sort(key=lambda pair: (-pair.score, pair.exercise, pair.first, pair.second))
     return pairs
+
+
+# Past this many distinct sources, tokenising (copydetect's lexer, a few ms a source) is shared
+# among the cores: for a class of 400 it is most of the time similarity takes.
+PARALLEL_FROM = 256
+
+
+def _normalise_all(sources: set[str]) -> dict[str, tuple[str, np.ndarray]]:
+    """:func:`normalise` of every distinct source, in parallel for a large class."""
+    ordered = sorted(sources)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if len(ordered) < PARALLEL_FROM or cores < 2:
+        return {source: normalise(source) for source in ordered}
+    with multiprocessing.get_context("fork").Pool(cores) as pool:
+        return dict(zip(ordered, pool.map(normalise, ordered, chunksize=32)))
 
 
 def _exercise_pairs(
     exercise: str,
     sources: list[tuple[str, str]],
+    normalised: dict[str, tuple[str, np.ndarray]],
     base: frozenset[int],
     threshold: float,
     k: int,
@@ -299,7 +318,7 @@ def _exercise_pairs(
     cache: dict[str, _Document] = {}
     for student, source in sources:
         if source not in cache:
-            text, starts = normalise(source)
+            text, starts = normalised[source]
             positions = _fingerprint_text(text, _pieces(source, starts), k, window, base)
             cache[source] = _Document(student, source, positions, text, starts)
         document = cache[source]

@@ -192,7 +192,20 @@ def matches_the_lesson_figure(student, reference):
     )
 
 
-@check(amplitude_to_db, points=1)
+@check(amplitude_to_db, points=0.5, public=True)
+def keeps_float64(student, reference):
+    """A float64 [3, 4] spectrogram comes back in decibels as float64."""
+    spec = _powers(3, 4, seed=69, low_db=-20.0, high_db=30.0, dtype=torch.float64)
+    _expect_db(
+        student.amplitude_to_db(spec),
+        spec,
+        reference.amplitude_to_db(spec),
+        what=_shown(spec),
+        mistakes=_conversion_mistakes(spec, 1e-10, None),
+    )
+
+
+@check(amplitude_to_db, points=0.5)
 def keeps_shape_and_dtype(student, reference):
     """A 1-D float32 input and a 3-D float64 input come back in decibels with their own shape and dtype."""
     for spec in (
@@ -208,11 +221,22 @@ def keeps_shape_and_dtype(student, reference):
         )
 
 
-@check(amplitude_to_db, points=2)
+@check(amplitude_to_db, points=1, public=True)
+def amin_floors_a_zero_power(student, reference):
+    """In a [1, 4] spectrogram holding a 0, the 0 gives -100 dB (not -inf); with amin=1e-4 it gives -40 dB."""
+    _expect_amin_floor(student, reference, torch.tensor([[0.0, 1e-12, 1e-6, 1e-3]]), 1e-4)
+
+
+@check(amplitude_to_db, points=1)
 def amin_floors_small_powers(student, reference):
     """Powers below amin count as amin: zeros give -100 dB with the default amin (not -inf), and a custom amin is honoured."""
     # Quiet powers (at most -30 dB), so that even a wrong default top_db of 80 would not floor the zeros.
     spec = torch.tensor([[0.0, 1e-12, 1e-10, 1e-7, 1e-3], [5e-4, 0.0, 2e-11, 1e-8, 1e-5]])
+    _expect_amin_floor(student, reference, spec, 1e-5)
+
+
+def _expect_amin_floor(student, reference, spec: Tensor, amin: float) -> None:
+    """``spec`` (with a 0 first) converts right with the default amin, then with ``amin``."""
     got = student.amplitude_to_db(spec)
     expected = reference.amplitude_to_db(spec)
     what = f"{_shown(spec)} with the default amin (1e-10) on powers including 0"
@@ -228,12 +252,13 @@ def amin_floors_small_powers(student, reference):
                     hint=f"A power of 0 gives {zero_db:.4g} dB, as if amin were {apparent:.3g}: the default amin is 1e-10 (-100 dB).",
                 ) from None
         raise
-    amin = 1e-5
     expected = reference.amplitude_to_db(spec, amin)
+    amin_text = f"{amin:g}".replace("e-0", "e-")
     mistakes = [
         (
             _db(spec, 1e-10, None),
-            "The amin argument is ignored: use it (here 1e-5, a floor of -50 dB), not a fixed 1e-10.",
+            f"The amin argument is ignored: use it (here {amin_text}, a floor of {10 * math.log10(amin):g} dB), "
+            "not a fixed 1e-10.",
         )
     ]
     _expect_db(
@@ -259,7 +284,22 @@ def top_db_floors_a_spectrogram(student, reference):
     )
 
 
-@check(amplitude_to_db, points=3)
+@check(amplitude_to_db, points=1, public=True)
+def top_db_floors_each_of_three_spectrograms(student, reference):
+    """With top_db=30, each of three [3, 4] spectrograms about 30 dB apart is floored at its OWN maximum minus 30 dB."""
+    top_db = 30.0
+    spec = _powers(3, 3, 4, seed=70, low_db=-30.0, high_db=30.0)
+    spec *= torch.tensor([1e3, 1.0, 1e-3]).reshape(3, 1, 1)
+    _expect_db(
+        student.amplitude_to_db(spec, 1e-10, top_db),
+        spec,
+        reference.amplitude_to_db(spec, 1e-10, top_db),
+        what=_shown(spec, amin=1e-10, top_db=top_db),
+        mistakes=_floor_mistakes(spec, 1e-10, top_db),
+    )
+
+
+@check(amplitude_to_db, points=2)
 def top_db_floors_each_spectrogram_of_a_batch(student, reference):
     """With top_db, each spectrogram of a [3, F, T] and a [2, 3, F, T] batch is floored at its OWN maximum minus top_db."""
     top_db = 40.0
@@ -279,7 +319,7 @@ def top_db_floors_each_spectrogram_of_a_batch(student, reference):
         )
 
 
-@check(amplitude_to_db, points=1)
+@check(amplitude_to_db, points=1, public=True)
 def no_floor_without_top_db(student, reference):
     """With top_db left out (or None), nothing is floored, even across a 120 dB range."""
     spec = _powers(2, 4, 5, seed=68, low_db=-40.0, high_db=80.0)

@@ -170,7 +170,7 @@ def harmonics_spectrum_on_grid(student, reference):
                 )
 
 
-@check(make_sine_wave_harmonics, points=1)
+@check(make_sine_wave_harmonics, points=1, public=True)
 def harmonics_partials_bounded(student, reference):
     """Partial k is never louder than amp / k (its amplitude is amp · u / k ** (1 + v))."""
     for case in (_SMALL_CASE, _DEFAULT_CASE):
@@ -206,7 +206,7 @@ def _missing_partials(student, case: tuple) -> tuple[list[int], str, range]:
     return [k for k in range(2, num_harm) if float(loudest[k]) <= _FLOOR * amp], shown, seeds
 
 
-@check(make_sine_wave_harmonics, points=1)
+@check(make_sine_wave_harmonics, points=1, public=True)
 def harmonics_every_partial_appears(student, reference):
     """Over several seeds, every partial k = 2 … num_harm - 1 appears (num_harm 3, and 7 by default)."""
     small, small_shown, small_seeds = _missing_partials(student, _SMALL_CASE)
@@ -237,7 +237,7 @@ def harmonics_every_partial_appears(student, reference):
     )
 
 
-@check(make_sine_wave_harmonics, points=1)
+@check(make_sine_wave_harmonics, points=1, public=True)
 def harmonics_follow_random_seed(student, reference):
     """The same random.seed gives the same wave; different seeds give different harmonics."""
     first, shown = _harmonic_wave(student, *_DEFAULT_CASE, seed=3)
@@ -464,14 +464,24 @@ def pitch_class_samples_match_labels(student, reference):
         )
 
 
-@check(make_pitch_class_dataset, points=1)
+@check(make_pitch_class_dataset, points=0.5, public=True)
+def pitch_class_levels_of_half_second_clips(student, reference):
+    """In make_pitch_class_dataset(1, 0.5, 16000), each fundamental is 0.3 … 0.8, the only partial k = 2, the noise at most 0.1."""
+    _expect_pitch_class_levels(student, 1, 0.5, 16000)
+
+
+@check(make_pitch_class_dataset, points=0.5)
 def pitch_class_levels(student, reference):
     """Each clip's fundamental is 0.3 … 0.8, its only partial k = 2 (num_harm=3), its noise at most 0.1.
 
     The partial at 2 × pitch is at most half the fundamental, and the noise's standard deviation
     is measured above 6 kHz, where no partial lies.
     """
-    n, dur, sr = 1, 0.25, 16000
+    _expect_pitch_class_levels(student, 1, 0.25, 16000)
+
+
+def _expect_pitch_class_levels(student, n: int, dur: float, sr: int) -> None:
+    """The levels of make_pitch_class_dataset(n, dur, sr): fundamental, partials and noise (sr above 12 kHz)."""
     shown = f"make_pitch_class_dataset({n}, {dur:g}, {sr})"
     audio, labels = _pitch_class_audio(student, n, dur, sr, shown)
     freqs = torch.tensor([PITCHES[int(label)] for label in labels], dtype=torch.float64)
@@ -517,15 +527,15 @@ def pitch_class_levels(student, reference):
             )
         if float(noise[row]) > noise_bound:
             loudest = float(noise.max())
-            hint = None
+            noise_hint: str | None = None
             if loudest <= 0.2 * 1.2:
-                hint = "The noise level here is random.random() * 0.1; 0.2 is for the random-pitch data set."
+                noise_hint = "The noise level here is random.random() * 0.1; 0.2 is for the random-pitch data set."
             elif loudest <= 1.2:
-                hint = "The noise level is random.random() * 0.1: multiply random.random() by 0.1."
+                noise_hint = "The noise level is random.random() * 0.1: multiply random.random() by 0.1."
             raise CheckFailure(
                 f"{where} has noise of standard deviation about {float(noise[row]):.3g}; it should be "
                 "random.random() * 0.1, at most 0.1.",
-                hint=hint,
+                hint=noise_hint,
             )
 
 
@@ -586,10 +596,20 @@ def random_pitch_shapes_and_values(student, reference):
             )
 
 
-@check(make_random_pitch_dataset, points=1)
+@check(make_random_pitch_dataset, points=0.5, public=True)
+def random_pitch_samples_of_a_small_set(student, reference):
+    """In make_random_pitch_dataset(4, (300, 600), 0.5, 8000), each clip's strongest frequency is its pitch, at amplitude 0.3."""
+    _expect_random_pitch_samples(student, 4, (300, 600), 0.5, 8000)
+
+
+@check(make_random_pitch_dataset, points=0.5)
 def random_pitch_samples_match_pitches(student, reference):
     """Each clip's strongest frequency is its pitch, with a fundamental of amplitude 0.3."""
-    n, pitch_range, dur, sr = 6, (220, 880), 0.25, 16000
+    _expect_random_pitch_samples(student, 6, (220, 880), 0.25, 16000)
+
+
+def _expect_random_pitch_samples(student, n: int, pitch_range: tuple[int, int], dur: float, sr: int) -> None:
+    """Each clip of make_random_pitch_dataset(n, pitch_range, dur, sr) is at its pitch, with a fundamental of 0.3."""
     shown = f"make_random_pitch_dataset({n}, {pitch_range}, {dur:g}, {sr})"
     audio, pitches = _pair(student.make_random_pitch_dataset(n, pitch_range, dur, sr), shown)
     _expect_part(audio, f"The audio of {shown}", (n, int(dur * sr)), torch.float32)

@@ -350,7 +350,22 @@ def mel_spectrogram_handles_a_batch(student, reference):
     )
 
 
-@check(make_mel_spectrogram, points=1)
+@check(make_mel_spectrogram, points=0.5, public=True)
+def mel_spectrogram_follows_n_fft_and_n_mels(student, reference):
+    """make_mel_spectrogram(16000, 1024, 400, 3200, 24) gives 24 mel bands and 16 frames for 0.5 s, and matches."""
+    settings = {"sample_rate": 16000, "n_fft": 1024, "f_min": 400.0, "f_max": 3200.0, "n_mels": 24}
+    audio = _clip(8000, 16000, freq=440.0, amp=0.5, noise=0.1, seed=55)
+    _expect_spectrogram(
+        student,
+        reference,
+        audio,
+        settings,
+        omitted=False,
+        what="make_mel_spectrogram(16000, 1024, 400, 3200, 24)(audio)",
+    )
+
+
+@check(make_mel_spectrogram, points=0.5)
 def mel_spectrogram_honours_its_arguments(student, reference):
     """The transform follows sample_rate, n_fft, f_min, f_max and n_mels when they are not the defaults."""
     cases = [
@@ -465,11 +480,17 @@ def _expect_frames(student, reference, args: tuple) -> None:
         raise CheckFailure(failure.message, hint=hint) from None
 
 
-@check(num_frames, points=1, public=True)
+@check(num_frames, points=0.5, public=True)
 def num_frames_with_default_hop(student, reference):
     """num_frames(48000, 4192) is 23, the lesson's figure; the default hop is n_fft // 2."""
     for args in ((48000, 4192), (16000, 512), (1000, 400), (100, 7)):
         _expect_frames(student, reference, args)
+
+
+@check(num_frames, points=0.5, public=True)
+def num_frames_with_a_given_hop(student, reference):
+    """num_frames(8000, 400, 160) is 51: a given hop_length is used instead of n_fft // 2."""
+    _expect_frames(student, reference, (8000, 400, 160))
 
 
 @check(num_frames, points=0.5)
@@ -507,10 +528,16 @@ def _expect_seconds(student, reference, args: tuple) -> None:
         raise CheckFailure(failure.message, hint=hint) from None
 
 
-@check(receptive_field_seconds, points=1, public=True)
+@check(receptive_field_seconds, points=0.5, public=True)
 def receptive_field_matches_lesson(student, reference):
     """receptive_field_seconds(10, 512, 256, 16000) is 0.176 s, the lesson's figure."""
     _expect_seconds(student, reference, (10, 512, 256, 16000))
+
+
+@check(receptive_field_seconds, points=0.5, public=True)
+def receptive_field_with_a_shorter_hop(student, reference):
+    """receptive_field_seconds(10, 512, 160, 16000) is 0.122 s: the hop_length given, not n_fft // 2."""
+    _expect_seconds(student, reference, (10, 512, 160, 16000))
 
 
 @check(receptive_field_seconds, points=0.5)

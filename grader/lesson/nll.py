@@ -260,10 +260,21 @@ def keeps_float64_precision(student, reference):
     )
 
 
-@check(nll_loss, points=3)
+@check(nll_loss, points=1, public=True)
+def gradient_for_a_single_example(student, reference):
+    """For one example (N = 1), the gradient of the loss with respect to probs is -1 / p at the target."""
+    _expect_gradient(student, reference, torch.tensor([[0.1, 0.6, 0.2, 0.1]]), torch.tensor([1]))
+
+
+@check(nll_loss, points=2)
 def gradient_matches(student, reference):
     """The gradient of the loss with respect to probs matches the reference (-1 / (N p) at each target)."""
     probs, target = _batch()
+    _expect_gradient(student, reference, probs, target)
+
+
+def _expect_gradient(student, reference, probs: Tensor, target: Tensor) -> None:
+    """The gradient of nll_loss(probs, target) with respect to probs matches the reference's."""
     shown = _call_shown(probs, target)
     # The value first: a wrong shape would otherwise surface as an error of the gradient machinery.
     _expect_loss_tensor(student.nll_loss(probs, target), probs, what=shown)
@@ -295,7 +306,13 @@ def gradient_matches(student, reference):
         raise
 
 
-@check(nll_loss, points=2)
+@check(nll_loss, points=1, public=True)
+def tiny_target_probability(student, reference):
+    """A single example whose target probability is 1e-20 has the loss -log(1e-20) = 46.05."""
+    _expect_tiny_target(student, reference, torch.tensor([[0.5, 1e-20, 0.5]]), torch.tensor([1]), tiny_row=0)
+
+
+@check(nll_loss, points=1)
 def tiny_probabilities(student, reference):
     """A target probability of 1e-30 gives a large finite loss (69.08 for that row); a tiny non-target one does not matter."""
     tiny = 1e-30
@@ -306,7 +323,12 @@ def tiny_probabilities(student, reference):
             [0.25, 0.25, 0.25, 0.25],  # target 3
         ]
     )
-    target = torch.tensor([1, 1, 3])
+    _expect_tiny_target(student, reference, probs, torch.tensor([1, 1, 3]), tiny_row=1)
+
+
+def _expect_tiny_target(student, reference, probs: Tensor, target: Tensor, *, tiny_row: int) -> None:
+    """The loss is right although row ``tiny_row``'s target probability is tiny; names an epsilon if one shows."""
+    tiny = float(probs[tiny_row, target[tiny_row]])
     shown = _call_shown(probs, target)
     got = _expect_loss_tensor(student.nll_loss(probs, target), probs, what=shown)
     expected = reference.nll_loss(probs, target)
@@ -315,14 +337,15 @@ def tiny_probabilities(student, reference):
     except CheckFailure as failure:
         if failure.hint is not None or not bool(torch.isfinite(got)):
             raise
-        # What the student's loss implies for the row whose target probability is 1e-30.
-        others = -(torch.log(probs[0, 1]) + torch.log(probs[2, 3])).item()
-        implied = 3 * got.item() - others
-        if 5.0 < implied < 69.0:
+        # What the student's loss implies for the row whose target probability is tiny.
+        rows = [row for row in range(probs.shape[0]) if row != tiny_row]
+        others = -sum(torch.log(probs[row, target[row]]).item() for row in rows)
+        implied = probs.shape[0] * got.item() - others
+        if 5.0 < implied < -math.log(tiny) - 0.05:
             raise CheckFailure(
                 failure.message,
                 hint=(
-                    f"Your loss for the row whose target probability is 1e-30 looks like {implied:.4g} instead of "
+                    f"Your loss for the row whose target probability is {tiny:.3g} looks like {implied:.4g} instead of "
                     f"{-math.log(tiny):.4g}: do not add an epsilon to the probabilities or clamp them; "
                     "-log p must keep growing as p nears 0."
                 ),

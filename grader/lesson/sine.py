@@ -118,7 +118,7 @@ def sine_matches_formula(student, reference):
     _expect_sine(student, reference, 440.0, 0.5, 0.25, 16000)
 
 
-@check(make_sine_wave, points=1)
+@check(make_sine_wave, points=1, public=True)
 def sine_default_sample_rate(student, reference):
     """Without sr, make_sine_wave uses the default sample rate of 16000 Hz."""
     _expect_sine(student, reference, 830.6, 0.8, 0.25, None)
@@ -215,7 +215,7 @@ def noise_is_gaussian(student, reference):
         )
 
 
-@check(make_white_noise, points=1)
+@check(make_white_noise, points=1, public=True)
 def noise_is_white(student, reference):
     """The noise is white: its spectrum is flat (spectral flatness near e^-γ ≈ 0.56)."""
     x, shown = _noise(student, 1.0, 1.0, 16000, seed=11)
@@ -249,7 +249,7 @@ def noise_is_white(student, reference):
         )
 
 
-@check(make_white_noise, points=1)
+@check(make_white_noise, points=1, public=True)
 def noise_follows_torch_seed(student, reference):
     """The same torch.manual_seed gives the same noise; different seeds give different noise."""
     first, shown = _noise(student, 0.5, 0.25, None, seed=5)

@@ -136,7 +136,22 @@ def matches_along_every_dim(student, reference):
         )
 
 
-@check(softmax, points=1)
+@check(softmax, points=0.5, public=True)
+def keeps_float64_on_a_small_input(student, reference):
+    """A float64 [2, 3] input gives a float64 result accurate to float64 precision."""
+    x = torch.tensor([[0.5, -1.25, 2.0], [3.0, 3.0, -0.75]], dtype=torch.float64)
+    got = student.softmax(x, -1)
+    expect_close(
+        got,
+        reference.softmax(x, -1),
+        what="softmax(x) for float64 x of shape [2, 3]",
+        rtol=1e-10,
+        atol=1e-13,
+        hint=lambda: name_the_mistake(x, -1, got),
+    )
+
+
+@check(softmax, points=0.5)
 def keeps_float64_precision(student, reference):
     """A float64 input gives a float64 result accurate to float64 precision."""
     x = randn(6, 7, seed=3, scale=4.0, dtype=torch.float64)
@@ -151,7 +166,22 @@ def keeps_float64_precision(student, reference):
     )
 
 
-@check(softmax, points=3)
+@check(softmax, points=1, public=True)
+def large_logits_of_one_row(student, reference):
+    """softmax of the logits [1000, 999, 0] is about [0.731, 0.269, 0], not NaN."""
+    x = torch.tensor([[1000.0, 999.0, 0.0]])
+    got = student.softmax(x, -1)
+    expect_close(
+        got,
+        reference.softmax(x, -1),
+        what="softmax(x) for x = [[1000, 999, 0]]",
+        rtol=1e-3,
+        atol=1e-6,
+        hint=lambda: name_the_mistake(x, -1, got),
+    )
+
+
+@check(softmax, points=2)
 def large_logits_stay_finite(student, reference):
     """Logits as large as 1e4 (and as small as -1e4) give the right probabilities, not NaN."""
     x = randn(4, 6, seed=4, scale=3000.0)
@@ -168,19 +198,34 @@ def large_logits_stay_finite(student, reference):
     )
 
 
-@check(softmax, points=2)
+DETACHED_HINT = (
+    "Your result is detached from x: keep the computation in torch operations on x, "
+    "with no .detach(), .item(), .numpy() or torch.tensor(...) on the way."
+)
+
+
+@check(softmax, points=1, public=True)
+def gradient_of_a_small_input(student, reference):
+    """The gradient of a weighted sum of softmax(x) for x of shape [2, 3] matches the reference."""
+    x = torch.tensor([[1.0, 2.0, 0.5], [-1.0, 0.0, 1.5]])
+    _expect_gradient(student, reference, x, torch.tensor([[1.0, -2.0, 0.5], [0.25, 1.0, -1.0]]))
+
+
+@check(softmax, points=1)
 def gradient_matches(student, reference):
     """The gradient of a weighted sum of softmax(x) with respect to x matches the reference."""
-    x = randn(3, 5, seed=5, scale=2.0)
-    weights = randn(3, 5, seed=6)
+    _expect_gradient(student, reference, randn(3, 5, seed=5, scale=2.0), randn(3, 5, seed=6))
+
+
+def _expect_gradient(student, reference, x: Tensor, weights: Tensor) -> None:
+    """The gradient of sum(weights · softmax(x, dim=1)) with respect to x matches the reference's."""
     got = student.call("softmax", x, 1, grad_wrt=[0], cotangent=weights)
     expected = reference.call("softmax", x, 1, grad_wrt=[0], cotangent=weights)
     expect_tensor(got.value, what="softmax(x, dim=1)", shape=tuple(x.shape))
     if got.grads is None or got.grads[0] is None:
         raise CheckFailure(
             no_gradient_message(got.value, expected.value, what="softmax(x, dim=1)", wrt="x", rtol=1e-4, atol=1e-6),
-            hint="Your result is detached from x: keep the computation in torch operations on x, "
-            "with no .detach(), .item(), .numpy() or torch.tensor(...) on the way.",
+            hint=DETACHED_HINT,
         )
     expect_close(
         got.grads[0],

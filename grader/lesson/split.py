@@ -159,11 +159,21 @@ def split_uses_every_row_once(student, reference):
         )
 
 
-@check(split_dataset, points=2)
+@check(split_dataset, points=1, public=True)
+def split_keeps_labels_of_ten_rows(student, reference):
+    """Splitting 10 rows at 0.8, every label stays with its row."""
+    _expect_labels_with_rows(student, 10, 0.8)
+
+
+@check(split_dataset, points=1)
 def split_keeps_labels_with_their_rows(student, reference):
     """Every label stays with its row: train_labels[i] is the label of train_data[i], and so for test."""
-    n = 50
-    ids, parts, (data, labels), what = _split_ids(student, n, 0.8)
+    _expect_labels_with_rows(student, 50, 0.8)
+
+
+def _expect_labels_with_rows(student, n: int, ratio: float) -> None:
+    """In the split of n rows, each label is the label of its row."""
+    ids, parts, (data, labels), what = _split_ids(student, n, ratio)
     got = torch.cat([parts[2], parts[3]])
     expected = labels[ids]
     wrong = got != expected
@@ -185,13 +195,23 @@ def split_keeps_labels_with_their_rows(student, reference):
         )
 
 
-@check(split_dataset, points=1.5)
+@check(split_dataset, points=0.5, public=True)
+def split_shuffles_forty_rows(student, reference):
+    """Splitting 40 rows at 0.75, the rows are shuffled before the cut: the test set is not the last 10 rows."""
+    _expect_shuffled(student, 40, 0.75, seeds=(2,))
+
+
+@check(split_dataset, points=1)
 def split_shuffles(student, reference):
     """The rows are shuffled before the cut: not in their original order, and the test set is not the last rows."""
-    n = 50
-    k = int(n * 0.8)
-    for seed in (0, 1):
-        ids, _, _, what = _split_ids(student, n, 0.8, seed)
+    _expect_shuffled(student, 50, 0.8, seeds=(0, 1))
+
+
+def _expect_shuffled(student, n: int, ratio: float, *, seeds: tuple[int, ...]) -> None:
+    """Under each seed, the split of n rows is shuffled, and its test set is not the last rows."""
+    k = int(n * ratio)
+    for seed in seeds:
+        ids, _, _, what = _split_ids(student, n, ratio, seed)
         if torch.equal(ids, torch.arange(n)):
             raise CheckFailure(
                 f"{what} (with seed {seed}) returned the rows in their original order.",
@@ -204,11 +224,21 @@ def split_shuffles(student, reference):
             )
 
 
-@check(split_dataset, points=1)
+@check(split_dataset, points=0.5, public=True)
+def split_leaves_ten_rows_unchanged(student, reference):
+    """Splitting 10 rows at 0.8 leaves data and labels themselves as they were."""
+    _expect_inputs_unchanged(student, 10, 0.8)
+
+
+@check(split_dataset, points=0.5)
 def split_leaves_inputs_unchanged(student, reference):
     """data and labels themselves are left as they were (and the split is still valid)."""
-    n = 20
-    outcome, (data, labels), what = _call(student, n, 0.75)
+    _expect_inputs_unchanged(student, 20, 0.75)
+
+
+def _expect_inputs_unchanged(student, n: int, ratio: float) -> None:
+    """Splitting n rows leaves the data and labels passed in as they were, and the split is valid."""
+    outcome, (data, labels), what = _call(student, n, ratio)
     after = outcome.args_after
     for index, (name, before) in enumerate((("data", data), ("labels", labels))):
         now = after[index] if index < len(after) else None
@@ -226,29 +256,41 @@ def split_leaves_inputs_unchanged(student, reference):
             raise CheckFailure(
                 f"{what} changed its {name} argument: afterwards it is not the tensor it was.", hint=hint
             )
-    _validated(outcome.value, data, 0.75, what)
+    _validated(outcome.value, data, ratio, what)
 
 
-@check(split_dataset, points=1.5)
+@check(split_dataset, points=0.5, public=True)
+def split_follows_the_seed(student, reference):
+    """Splitting 20 rows at 0.75: seed 5 twice gives the same split, seed 6 another."""
+    _expect_reproducible(student, 20, 0.75, seeds=(5, 6))
+
+
+@check(split_dataset, points=1)
 def split_is_reproducible(student, reference):
     """The same seed gives the same split, and different seeds give different splits."""
-    n = 50
-    first, parts_a, _, what = _split_ids(student, n, 0.8, seed=3)
-    again, parts_b, _, _ = _split_ids(student, n, 0.8, seed=3)
+    _expect_reproducible(student, 50, 0.8, seeds=(3, 4))
+
+
+def _expect_reproducible(student, n: int, ratio: float, *, seeds: tuple[int, int]) -> None:
+    """The first seed gives the same split twice; the second seed gives another."""
+    seed, other_seed = seeds
+    first, parts_a, _, what = _split_ids(student, n, ratio, seed=seed)
+    again, parts_b, _, _ = _split_ids(student, n, ratio, seed=seed)
     same = torch.equal(first, again) and all(torch.equal(a, b) for a, b in zip(parts_a, parts_b))
     if not same:
         raise CheckFailure(
-            f"{what} gave two different splits under the same seed (random.seed(3) and torch.manual_seed(3)).",
+            f"{what} gave two different splits under the same seed (random.seed({seed}) and "
+            f"torch.manual_seed({seed})).",
             hint="Draw the permutation from torch's global generator (torch.randperm) or Python's random module, "
             "which torch.manual_seed and random.seed make reproducible; numpy's generator is not seeded by them.",
         )
-    other, _, _, _ = _split_ids(student, n, 0.8, seed=4)
+    other, _, _, _ = _split_ids(student, n, ratio, seed=other_seed)
     if torch.equal(first, other):
         if torch.equal(first, torch.arange(n)):
             hint = "The rows come back in their original order: shuffle them with torch.randperm(N) before splitting."
         else:
             hint = "Use torch's global generator (torch.randperm(N)) rather than a generator with a fixed seed of your own."
-        raise CheckFailure(f"{what} gave the same split under seeds 3 and 4.", hint=hint)
+        raise CheckFailure(f"{what} gave the same split under seeds {seed} and {other_seed}.", hint=hint)
 
 
 EXERCISE = Exercise(

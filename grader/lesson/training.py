@@ -83,6 +83,8 @@ INITIAL_WEIGHT_SEED = 7
 ACCURACY_BAR = 0.9
 OTHER_LR = 0.005
 OTHER_N_STEPS = 30
+SHORT_LR = 0.002
+SHORT_N_STEPS = 10
 DIAGNOSIS_STEPS = 8
 # Two correct loss curves (softmax then log, log_softmax + nll_loss, cross_entropy, float64
 # inside, the grader's closed-form reference) agree to about 1e-6 relative over 300 steps on
@@ -225,7 +227,14 @@ def classifier_on_batched_frames(student, reference):
     _expect_classifier(student, (N_MELS, N_CLASSES), "__call__", x, N_MELS, N_CLASSES)
 
 
-@check(PitchClassifier, points=1)
+@check(PitchClassifier, points=0.5, public=True)
+def classifier_with_given_sizes(student, reference):
+    """PitchClassifier(16, 4) holds a Linear(16, 4) and maps [3, 16] frames to [3, 4] logits."""
+    x = randn(3, 16, seed=84, scale=10.0) + 20.0
+    _expect_classifier(student, (16, 4), "forward", x, 16, 4)
+
+
+@check(PitchClassifier, points=0.5)
 def classifier_with_other_sizes(student, reference):
     """PitchClassifier(40, 5) holds a Linear(40, 5) and maps [4, 40] frames to [4, 5] logits."""
     x = randn(4, 40, seed=82, scale=10.0) + 20.0
@@ -460,7 +469,7 @@ def _expect_curve(outcome: Any, expected: list[float], *, shown: str, lr: float,
     raise CheckFailure(message, hint=_diagnose(curve, target, first, lr, given, model_after))
 
 
-@check(train_classifier, points=2, public=True)
+@check(train_classifier, points=1.5, public=True)
 def loss_curve_with_default_settings(student, reference):
     """With the default n_steps and lr, the 300 losses match Adam's from the same initial weights."""
     features, labels = training_set()
@@ -469,7 +478,35 @@ def loss_curve_with_default_settings(student, reference):
     _expect_curve(outcome, expected, shown="train_classifier(model, features, labels)", lr=1e-3, given=False)
 
 
-@check(train_classifier, points=2)
+def _student_short_run(student) -> Any:
+    """The student's training of the initial model for SHORT_N_STEPS steps at SHORT_LR."""
+    features, labels = training_set()
+    return student.call("train_classifier", initial_model(), features, labels, SHORT_N_STEPS, SHORT_LR)
+
+
+@check(train_classifier, points=1, public=True)
+def loss_curve_of_a_short_run(student, reference):
+    """With n_steps=10 and lr=0.002, the 10 losses match Adam's at that rate."""
+    features, labels = training_set()
+    outcome = _student_short_run(student)
+    expected = reference.train_classifier(initial_model(), features, labels, SHORT_N_STEPS, SHORT_LR)
+    _expect_curve(
+        outcome,
+        expected,
+        shown=f"train_classifier(model, features, labels, {SHORT_N_STEPS}, {SHORT_LR:g})",
+        lr=SHORT_LR,
+        given=True,
+    )
+
+
+@check(train_classifier, points=0.5, public=True)
+def short_run_trains_the_model_given(student, reference):
+    """After train_classifier(model, features, labels, 10, 0.002), the model passed in has new weights."""
+    outcome = _student_short_run(student)
+    _expect_model_trained(outcome, f"train_classifier(model, features, labels, {SHORT_N_STEPS}, {SHORT_LR:g})")
+
+
+@check(train_classifier, points=1)
 def loss_curve_with_another_learning_rate(student, reference):
     """With n_steps=30 and lr=0.005, the 30 losses match Adam's at that rate."""
     features, labels = training_set()
@@ -484,11 +521,8 @@ def loss_curve_with_another_learning_rate(student, reference):
     )
 
 
-@check(train_classifier, points=1)
-def trained_model_classifies_held_out_frames(student, reference):
-    """After training with the defaults, the model itself classifies >= 90 % of held-out frames."""
-    outcome = _student_default_run(student)
-    shown = "train_classifier(model, features, labels)"
+def _expect_model_trained(outcome: Any, shown: str) -> tuple[Tensor, Tensor]:
+    """The model passed to the student's training came back trained: its (weight, bias)."""
     model = outcome.args_after[0] if outcome.args_after else None
     if not isinstance(model, ModuleSnapshot):
         raise CheckFailure(f"After {shown} the model argument is {describe(model)}, not the trained module.")
@@ -513,6 +547,15 @@ def trained_model_classifies_held_out_frames(student, reference):
         raise CheckFailure(
             f"After {shown} the model's weights are unchanged: the model passed in was not trained.", hint=hint
         )
+    return weight, bias
+
+
+@check(train_classifier, points=1)
+def trained_model_classifies_held_out_frames(student, reference):
+    """After training with the defaults, the model itself classifies >= 90 % of held-out frames."""
+    outcome = _student_default_run(student)
+    shown = "train_classifier(model, features, labels)"
+    weight, bias = _expect_model_trained(outcome, shown)
     features, labels = held_out_set()
     logits = features.double() @ weight.double().T + bias.double()
     if not bool(torch.isfinite(logits).all()):
@@ -587,7 +630,22 @@ def accuracy_of_known_predictions(student, reference):
     _expect_fraction(got, 7, 10, shown="accuracy(model, features, labels)")
 
 
-@check(accuracy, points=1)
+@check(accuracy, points=0.5, public=True)
+def accuracy_of_four_rows_of_four_classes(student, reference):
+    """A 4-class model right on 2 of 4 rows has accuracy 0.5: the arg-max is taken over the classes."""
+    model = LinearClassifier.from_weights(torch.eye(4) * 2.0, torch.zeros(4))
+    features = torch.tensor(
+        [[0.1, 3.0, 0.2, 0.0], [0.0, 0.3, 0.1, 3.0], [3.0, 0.2, 0.0, 0.1], [0.2, 0.0, 3.0, 0.3]]
+    )  # predicted classes 1, 3, 0, 2
+    labels = torch.tensor([1, 3, 2, 0])
+    with torch.no_grad():
+        logits = model(features)
+    wrong_dim = float((logits.argmax(dim=0) == labels).double().mean())
+    got = student.accuracy(model, features, labels)
+    _expect_fraction(got, 2, 4, shown="accuracy(model, features, labels) for 4 rows of 4 classes", wrong_dim=wrong_dim)
+
+
+@check(accuracy, points=0.5)
 def accuracy_of_a_pitch_classifier(student, reference):
     """The accuracy of a 12-class model on 12 mel frames counts the arg-max over the classes."""
     model = initial_model()

@@ -501,4 +501,9 @@ def run(
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
     server = StudentServer(sock)
     server.functions.update(functions or {})
+    # Where the kernel's functions were written (a notebook cell, a script): errors raised there
+    # are the student's own, located and worded as a submission's are ("not implemented yet").
+    server.files.update(
+        code.co_filename for code in (getattr(fn, "__code__", None) for fn in (functions or {}).values()) if code
+    )
     server.serve()

@@ -53,7 +53,7 @@ def report_of(run: subprocess.CompletedProcess) -> dict:
     report = json.loads(run.stdout)
     assert set(report) == {"score", "max_score", "submissions", "sandbox"}
     for submission in report["submissions"]:
-        assert set(submission) == {"path", "score", "max_score", "error", "exercises", "flags"}
+        assert set(submission) == {"path", "score", "max_score", "error", "exercises", "flags", "warnings"}
         assert submission["score"] == sum(e["score"] for e in submission["exercises"])
     assert report["score"] == sum(s["score"] for s in report["submissions"])
     return report

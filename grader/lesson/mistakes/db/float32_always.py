@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["keeps_shape_and_dtype"]
+CAUGHT_BY = ["keeps_shape_and_dtype", "keeps_float64"]
 HINT = "a float64 spectrogram stays float64"
 
 

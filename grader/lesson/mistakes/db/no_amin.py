@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["amin_floors_small_powers"]
+CAUGHT_BY = ["amin_floors_small_powers", "amin_floors_a_zero_power"]
 HINT = "log10(0) is -inf"
 
 

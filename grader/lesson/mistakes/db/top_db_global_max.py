@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["top_db_floors_each_spectrogram_of_a_batch"]
+CAUGHT_BY = ["top_db_floors_each_spectrogram_of_a_batch", "top_db_floors_each_of_three_spectrograms"]
 HINT = "not at the maximum of the whole batch"
 
 

@@ -2,7 +2,7 @@
 
 import torchaudio
 
-CAUGHT_BY = ["mel_spectrogram_honours_its_arguments"]
+CAUGHT_BY = ["mel_spectrogram_honours_its_arguments", "mel_spectrogram_follows_n_fft_and_n_mels"]
 HINT = "pass n_mels on instead of a fixed value"
 
 

@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["gradient_matches"]
+CAUGHT_BY = ["gradient_matches", "gradient_for_a_single_example"]
 HINT = "no .detach(), .item(), .numpy() or torch.tensor(...) of the result"
 
 

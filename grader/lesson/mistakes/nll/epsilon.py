@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["tiny_probabilities"]
+CAUGHT_BY = ["tiny_probabilities", "tiny_target_probability"]
 HINT = "do not add an epsilon"
 
 

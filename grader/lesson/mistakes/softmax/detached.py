@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["gradient_matches"]
+CAUGHT_BY = ["gradient_matches", "gradient_of_a_small_input"]
 HINT = "detached from x"
 
 

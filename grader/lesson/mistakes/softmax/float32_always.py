@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["keeps_float64_precision"]
+CAUGHT_BY = ["keeps_float64_precision", "keeps_float64_on_a_small_input"]
 HINT = "computes in float32"
 
 

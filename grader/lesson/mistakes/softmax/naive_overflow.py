@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["large_logits_stay_finite"]
+CAUGHT_BY = ["large_logits_stay_finite", "large_logits_of_one_row"]
 HINT = "subtract the maximum along dim"
 
 

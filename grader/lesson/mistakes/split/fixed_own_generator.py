@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["split_is_reproducible"]
+CAUGHT_BY = ["split_is_reproducible", "split_follows_the_seed"]
 HINT = "rather than a generator with a fixed seed of your own"
 
 

@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["split_leaves_inputs_unchanged"]
+CAUGHT_BY = ["split_leaves_inputs_unchanged", "split_leaves_ten_rows_unchanged"]
 HINT = "instead of writing the shuffled rows back into labels"
 
 

@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["split_keeps_labels_with_their_rows"]
+CAUGHT_BY = ["split_keeps_labels_with_their_rows", "split_keeps_labels_of_ten_rows"]
 HINT = "labels were not shuffled with the data"
 
 

@@ -1,6 +1,6 @@
 """Splits the rows in their original order, without shuffling."""
 
-CAUGHT_BY = ["split_shuffles", "split_is_reproducible"]
+CAUGHT_BY = ["split_shuffles", "split_is_reproducible", "split_shuffles_forty_rows"]
 HINT = "Shuffle before splitting"
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-CAUGHT_BY = ["split_is_reproducible"]
+CAUGHT_BY = ["split_is_reproducible", "split_follows_the_seed"]
 HINT = "numpy's generator is not seeded"
 
 

@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["split_shuffles"]
+CAUGHT_BY = ["split_shuffles", "split_shuffles_forty_rows"]
 HINT = "Shuffle the whole data set first, then cut it"
 
 

@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["loss_curve_with_another_learning_rate"]
+CAUGHT_BY = ["loss_curve_with_another_learning_rate", "loss_curve_of_a_short_run"]
 HINT = 'give the optimiser the lr argument'
 
 

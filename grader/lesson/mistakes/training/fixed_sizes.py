@@ -2,7 +2,7 @@
 
 import torch
 
-CAUGHT_BY = ["classifier_with_other_sizes"]
+CAUGHT_BY = ["classifier_with_other_sizes", "classifier_with_given_sizes"]
 HINT = 'instead of fixed sizes'
 
 

@@ -4,7 +4,7 @@ import copy
 
 import torch
 
-CAUGHT_BY = ["trained_model_classifies_held_out_frames"]
+CAUGHT_BY = ["trained_model_classifies_held_out_frames", "short_run_trains_the_model_given"]
 HINT = 'you trained another model'
 
 
