@@ -12,7 +12,6 @@ import re
 import shutil
 import struct
 import subprocess
-import time
 import zlib
 from pathlib import Path
 
@@ -311,20 +310,20 @@ def test_write_class_report_replaces_the_file_atomically(tmp_path, result, pairs
 
 
 def test_write_class_report_leaves_no_temporary_file_on_failure(tmp_path, result, pairs):
-    path = tmp_path / "missing-folder" / "report.html"
-    with pytest.raises(FileNotFoundError):
+    path = tmp_path / "report.html"
+    path.mkdir()  # a folder where the report should go: the rename over it fails
+    with pytest.raises(IsADirectoryError):
         write_class_report(result, pairs, path)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
-def test_a_large_class_renders_fast_and_stays_small():
-    result = _synthetic_class(400, 8)
-    started = time.perf_counter()
-    page = render_class_report(result, [])
-    seconds = time.perf_counter() - started
-    assert seconds < 5
-    plotly_js_bytes = 5_000_000
-    assert len(page.encode()) - plotly_js_bytes < 1_500_000
+def test_a_large_class_report_holds_plotly_once_and_stays_small():
+    import plotly.offline
+
+    page = render_class_report(_synthetic_class(400, 8), [])
+    plotly_js = plotly.offline.get_plotlyjs()
+    assert page.count(plotly_js[:200]) == 1
+    assert len(page.encode()) - len(plotly_js.encode()) < 1_500_000
 
 
 def _synthetic_class(size: int, exercise_count: int) -> ClassResult:

@@ -222,11 +222,14 @@ def _exercise_view(result: ClassResult, index: int, exercise: ExerciseInfo) -> _
         rarer_mistakes=mistakes[SHOWN_MISTAKES:],
         unhinted_failures=sum(1 for checks in outcomes.values() for c in checks.values() if not c[0] and not c[1]),
         # Errors are recorded per submission (a file that would not load, a timeout): one counts
-        # against each exercise it kept from full marks, not against those fully graded anyway.
+        # against each exercise it attempted and did not get full marks on. A submission with no
+        # exercise graded at all is listed once, under "could not be graded".
         errored=[
             (s, bounded(s.result.error, MAX_ERROR_CHARS) or "")
             for s in submitted
-            if s.result.error and (not exercise.max_score or s.exercise_score(exercise.id) < exercise.max_score)
+            if s.result.error
+            and outcomes[s.student.id]
+            and (not exercise.max_score or s.exercise_score(exercise.id) < exercise.max_score)
         ],
     )
 
@@ -294,17 +297,16 @@ def _score_range(exercise: ExerciseInfo) -> list[float]:
 
 
 def _pass_rate_figure(exercise: ExerciseInfo, outcomes: dict[str, dict[str, tuple[bool, str | None]]]) -> go.Figure:
-    """A horizontal bar per check: the share of submitted students who passed it.
-
-    A student who did not attempt the exercise has not passed its checks.
-    """
-    total = len(outcomes)
+    """A horizontal bar per check: the share of the students graded on the exercise who passed it
+    (those who did not attempt it are in the score distribution, at 0, not here)."""
+    attempted = {student: checks for student, checks in outcomes.items() if checks}
+    total = len(attempted)
     figure = go.Figure()
     for public in (True, False):
         checks = [c for c in exercise.checks if c.public == public]
         if not checks:
             continue
-        passed = [sum(1 for o in outcomes.values() if o.get(c.name, (False, None))[0]) for c in checks]
+        passed = [sum(1 for o in attempted.values() if o.get(c.name, (False, None))[0]) for c in checks]
         figure.add_trace(
             go.Bar(
                 orientation="h",
@@ -318,7 +320,7 @@ def _pass_rate_figure(exercise: ExerciseInfo, outcomes: dict[str, dict[str, tupl
         )
     figure.update_layout(
         title={"text": "Pass rate per check", "x": 0},
-        xaxis={"title": {"text": "% of submitted students"}, "range": [0, 100], "ticksuffix": "%"},
+        xaxis={"title": {"text": "% of the students graded on it"}, "range": [0, 100], "ticksuffix": "%"},
         # Checks top to bottom in grading order, as the exercise declares them.
         yaxis={
             "categoryorder": "array",
