@@ -11,6 +11,9 @@ from typing import Any
 MAX_MESSAGE_CHARS = 2000
 MAX_ERROR_CHARS = 8000
 MAX_WARNINGS = 100
+# Warnings in the JSON report: at most so many, each at most so long.
+MAX_JSON_WARNINGS = 50
+MAX_WARNING_CHARS = 500
 MAX_NAME_CHARS = 1000
 
 
@@ -116,7 +119,7 @@ class SubmissionResult:
             "error": bounded(self.error, MAX_ERROR_CHARS),
             "exercises": [e.to_json() for e in self.exercises],
             "flags": [bounded(flag, MAX_ERROR_CHARS) for flag in self.flags],
-            "warnings": [bounded(warning) for warning in self.warnings[:MAX_WARNINGS]],
+            "warnings": [bounded(warning, MAX_WARNING_CHARS) for warning in self.warnings[:MAX_JSON_WARNINGS]],
         }
 
 

@@ -391,3 +391,15 @@ def test_the_replay_serves_recordings_and_says_clearly_what_it_lacks(tmp_path):
         store.get("0" * 64)
     with pytest.raises(AttributeError, match="no recordings of 'triple'"):
         stand_in.triple  # noqa: B018
+
+
+def test_what_the_final_grading_adds_is_said_with_descriptions_only_when_released_with_them():
+    from grader.exercise import Withheld, final_grading_note
+
+    assert final_grading_note(()) == ""
+    plain = (Withheld("softmax", 2), Withheld("softmax", 1.5))
+    assert final_grading_note(plain) == "The final grading adds 2 more checks (3.5 points)."
+    described = (Withheld("softmax", 1, "Logits as large as 1e4 stay finite"),)
+    assert final_grading_note(described) == (
+        "The final grading adds 1 more check (1 point): Logits as large as 1e4 stay finite."
+    )
