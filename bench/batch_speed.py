@@ -122,7 +122,9 @@ def main() -> None:
     print(f"checks' own time per submission: {statistics.mean(check_seconds):.3f} s (summed, mean)")
     print(f"rerun with every result kept:    {kept:.2f} s")
     print(f"single grade of one submission:  {single:.3f} s; floor (import torch): {floor:.3f} s")
-    print(f"single-call ratio:               {single / floor:.2f}; batch per submission / single call: {per / single:.3f}")
+    print(
+        f"single-call ratio:               {single / floor:.2f}; batch per submission / single call: {per / single:.3f}"
+    )
 
 
 if __name__ == "__main__":
