@@ -130,6 +130,9 @@ def needed_paths() -> list[str]:
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     paths |= {p for key, p in sysconfig.get_paths().items() if key in ("stdlib", "platstdlib", "purelib", "platlib")}
     paths |= {os.path.dirname(torch.__file__), os.path.dirname(torchaudio.__file__)}
+    # Other package folders Python was told of (a user site, a .pth file naming another venv's
+    # site-packages, a system one): torch's own imports (numpy.random, say) load from them later.
+    paths |= {p for p in sys.path if os.path.basename(p.rstrip("/")) in ("site-packages", "dist-packages")}
     paths.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # grader/
     return sorted(os.path.realpath(p) for p in paths if p and os.path.exists(p))
 

@@ -501,3 +501,19 @@ def test_system_calls_for_mounts_and_namespaces_are_refused_but_processes_and_th
     )
     run = _grade(EXERCISE_FILE, "--format", "json", cwd=tmp_path)
     assert _report(run)["score"] == 10, run.stdout
+
+
+def test_package_folders_named_on_sys_path_are_never_hidden(tmp_path, monkeypatch):
+    # A .pth file naming another venv's site-packages (or a user site under the home folder):
+    # torch imports from it lazily (numpy.random), so the student process must still see it.
+    from grader.sandbox.confine import hidden_around, needed_paths
+
+    borrowed = tmp_path / "other-venv" / "lib" / "python3.11" / "site-packages"
+    borrowed.mkdir(parents=True)
+    (tmp_path / "secret.txt").write_text("x")
+    monkeypatch.syspath_prepend(str(borrowed))
+    needed = needed_paths()
+    assert str(borrowed.resolve()) in needed
+    hidden = hidden_around(str(tmp_path), needed)
+    assert str((tmp_path / "secret.txt").resolve()) in hidden
+    assert not any(str(borrowed.resolve()).startswith(path) for path in hidden)
