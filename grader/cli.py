@@ -20,10 +20,13 @@ from grader.cli_common import (
     NothingGraded,
     chosen_exercises,
     colour,
+    exercise_option,
     load_plugins,
     make_grader,
     memory_limit_option,
     plugin_option,
+    timeout_option,
+    verbose_option,
     with_group_plugins,
 )
 from grader.submission import Submission, SubmissionError
@@ -99,23 +102,12 @@ def main() -> None:
     show_default=True,
     help="text for people, json (on stdout) for autograding hosts, classroom for GitHub Classroom's reporter.",
 )
-@click.option(
-    "--exercise",
-    "-e",
-    "only",
-    multiple=True,
-    metavar="ID",
-    help="Grade only this exercise, and grade it even where a submission lacks it (repeatable); see `grade list`.",
+@exercise_option(
+    "Grade only this exercise, and grade it even where a submission lacks it (repeatable); see `grade list`."
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=5.0,
-    show_default=True,
-    help="Seconds each call of a student function may take.",
-)
+@timeout_option
 @memory_limit_option("Memory a student process may allocate beyond what torch itself uses.")
-@click.option("--verbose", "-v", is_flag=True, help="List every check, not only the failed ones.")
+@verbose_option
 @click.option(
     "--annotate",
     "annotate_path",

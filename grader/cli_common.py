@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -89,3 +90,27 @@ def make_grader(
 
     policy = dataclasses.replace(registry.policy, hidden_paths=registry.policy.hidden_paths + hidden_paths)
     return Grader(exercises, zygote, policy=policy, timeout=timeout, memory_mb=memory_limit, required=required)
+
+
+def exercise_option(help_text: str) -> Callable[[Callable], Callable]:
+    """``--exercise/-e ID`` (repeatable): the exercises to grade, as each command means it."""
+    return click.option("--exercise", "-e", "only", multiple=True, metavar="ID", help=help_text)
+
+
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Seconds each call of a student function may take.",
+)
+verbose_option = click.option("--verbose", "-v", is_flag=True, help="List every check, not only the failed ones.")
+roster_option = click.option(
+    "--roster", type=click.Path(dir_okay=False, path_type=Path), help="CSV with an id column (and name, email)."
+)
+html_option = click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the class report.  [default: OUT/report.html]",
+)

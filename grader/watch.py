@@ -20,9 +20,12 @@ from grader.cli_common import (
     NothingGraded,
     chosen_exercises,
     colour,
+    exercise_option,
     make_grader,
     memory_limit_option,
     plugin_option,
+    timeout_option,
+    verbose_option,
 )
 from grader.submission import SUFFIXES, SubmissionError, check_path
 
@@ -32,23 +35,10 @@ if TYPE_CHECKING:
 
 @click.command("watch")
 @click.argument("path", metavar="PATH")
-@click.option(
-    "--exercise",
-    "-e",
-    "only",
-    multiple=True,
-    metavar="ID",
-    help="Grade only this exercise, and grade it even where the submission lacks it (repeatable).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=5.0,
-    show_default=True,
-    help="Seconds each call of a student function may take.",
-)
+@exercise_option("Grade only this exercise, and grade it even where the submission lacks it (repeatable).")
+@timeout_option
 @memory_limit_option("Memory a student process may allocate beyond what torch itself uses.")
-@click.option("--verbose", "-v", is_flag=True, help="List every check, not only the failed ones.")
+@verbose_option
 @click.option(
     "--debounce",
     type=click.IntRange(min=10),

@@ -11,7 +11,16 @@ from typing import Any
 
 import click
 
-from grader.cli_common import NothingGraded, chosen_exercises, memory_limit_option, plugin_option
+from grader.cli_common import (
+    NothingGraded,
+    chosen_exercises,
+    exercise_option,
+    html_option,
+    memory_limit_option,
+    plugin_option,
+    roster_option,
+    timeout_option,
+)
 
 
 def _cores() -> int:
@@ -30,15 +39,8 @@ def _cores() -> int:
     show_default=True,
     help="Folder for the stored results and the exports; a later run resumes from it.",
 )
-@click.option(
-    "--roster", type=click.Path(dir_okay=False, path_type=Path), help="CSV with an id column (and name, email)."
-)
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the class report.  [default: OUT/report.html]",
-)
+@roster_option
+@html_option
 @click.option(
     "--workers",
     "-j",
@@ -54,18 +56,9 @@ def _cores() -> int:
     show_default=True,
     help="Seconds of student code one submission may take in all.",
 )
-@click.option(
-    "--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="Seconds each call may take."
-)
+@timeout_option
 @memory_limit_option("Memory each student process may allocate beyond what torch itself uses.")
-@click.option(
-    "--exercise",
-    "-e",
-    "only",
-    multiple=True,
-    metavar="ID",
-    help="Grade only this exercise, even where a submission lacks it (repeatable).",
-)
+@exercise_option("Grade only this exercise, even where a submission lacks it (repeatable).")
 @click.option("--force", is_flag=True, help="Regrade every submission, ignoring stored results.")
 @click.option(
     "--shard",

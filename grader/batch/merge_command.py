@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from grader.cli_common import NothingGraded
+from grader.cli_common import NothingGraded, html_option
 
 
 @click.command("merge")
@@ -29,12 +29,7 @@ from grader.cli_common import NothingGraded
     type=click.Path(dir_okay=False, path_type=Path),
     help="CSV with an id column (and name, email).  [default: the roster the parts were graded with]",
 )
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the class report.  [default: OUT/report.html]",
-)
+@html_option
 def merge(parts: tuple[Path, ...], out: Path, roster: Path | None, html_path: Path | None) -> None:
     """Merge the output folders of `grade batch --shard K/N` (all N of them) into one gradebook,
     report.json, JUnit, Gradescope and Canvas files and class report: the same as grading the

@@ -6,27 +6,16 @@ from pathlib import Path
 
 import click
 
-from grader.cli_common import memory_limit_option, plugin_option, with_group_plugins
+from grader.cli_common import exercise_option, memory_limit_option, plugin_option, timeout_option, with_group_plugins
 
 
 @click.command("gradescope-bundle")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path), metavar="OUT.zip")
-@click.option(
-    "--exercise",
-    "-e",
-    "only",
-    multiple=True,
-    metavar="ID",
-    help="The assignment grades this exercise, and counts it even where a submission lacks it (repeatable). "
-    "Default: whatever a submission defines, of every loaded pack.",
+@exercise_option(
+    "The assignment grades this exercise, and counts it even where a submission lacks it (repeatable). "
+    "Default: whatever a submission defines, of every loaded pack."
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=5.0,
-    show_default=True,
-    help="Seconds each call of a student function may take.",
-)
+@timeout_option
 @memory_limit_option("Memory a student process may allocate beyond what torch itself uses.")
 @plugin_option
 def gradescope_bundle(
