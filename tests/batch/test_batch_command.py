@@ -285,3 +285,22 @@ def test_a_fixed_check_regrades_only_its_exercise_for_every_student(tmp_path):
     for entry, checks in after.items():
         assert checks["first"] == before[entry]["first"]  # not regraded: the very same record, timing included
         assert "v2" in checks["second"][0]["message"]
+
+
+def test_the_class_report_flags_a_disguised_copy_and_no_honest_pair(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    honest = sorted(SOLUTIONS.glob("split_*.py"))
+    for student, solution in zip(("alice", "bob", "carol"), honest):
+        shutil.copy(solution, folder / f"{student}.py")
+    # Renamed variables, another comment, other blank lines: still alice's code.
+    original = honest[0].read_text()
+    disguised = original.replace("permutation", "order").replace("n_train", "cut").replace("\n\n", "\n\n\n")
+    (folder / "dan.py").write_text("# my own work\n" + disguised)
+    done = run_grade("batch", "class", "--out", "grades", "-e", "split", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "grades" / "similar.csv", newline="", encoding="utf-8") as rows:
+        pairs = [(row["exercise"], row["first"], row["second"]) for row in csv.DictReader(rows)]
+    assert pairs == [("split", "alice", "dan")]
+    page = (tmp_path / "grades" / "report.html").read_text()
+    assert "<mark>" in page
