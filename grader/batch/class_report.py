@@ -24,6 +24,7 @@ import jinja2
 import plotly.graph_objects as go
 import plotly.offline
 
+from grader.batch.exports._common import unicode_safe
 from grader.batch.files import write_atomic
 from grader.batch.model import NO_SUBMISSION, ClassResult, ExerciseInfo, StudentResult
 from grader.batch.similarity import SimilarPair
@@ -133,7 +134,10 @@ def write_class_report(
     ``path``, so a browser or a sync client never sees half a report and an older report is
     only replaced by a complete one.
     """
-    write_atomic(Path(path), render_class_report(result, pairs, title=title).encode("utf-8"))
+    # An entry name that is not UTF-8 on disk reaches here with lone surrogates, which no UTF-8
+    # page can hold: each becomes U+FFFD, as in the CSV exports.
+    page = unicode_safe(render_class_report(result, pairs, title=title))
+    write_atomic(Path(path), page.encode("utf-8"))
 
 
 @lru_cache(maxsize=1)

@@ -239,13 +239,17 @@ class _progress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
-                TextColumn("{task.description}"),
+                # An entry's name is the student's: shown as plain text (no rich markup such as
+                # "[link=...]") with its control characters escaped (no terminal escape sequences).
+                TextColumn("{task.description}", markup=False),
                 console=Console(stderr=True),
                 transient=True,
             )
             self.bar.start()
             task = self.bar.add_task("", total=self.total)
-            return lambda name: self.bar.update(task, advance=1, description=name[:40])
+            from grader.report import terminal_text
+
+            return lambda name: self.bar.update(task, advance=1, description=terminal_text(name, 40))
         return lambda name: None
 
     def __exit__(self, *exc: Any) -> None:

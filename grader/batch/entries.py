@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,10 +93,14 @@ def list_entries(folder: Path) -> list[Entry]:
     with os.scandir(folder) as scan:
         names = sorted(entry.name for entry in scan if _is_entry(entry))
     ids = [student_id_of(name) for name in names]
+    # Repeat until every id is unique: a full name can itself be another entry's id
+    # (``bob.py`` and ``bob.ipynb`` become their full names, which ``bob.py.py`` gives as its id).
+    # Names are unique, so each round turns at least one more id into its name and this ends.
+    while len(set(ids)) < len(ids):
+        counts = Counter(ids)
+        ids = [name if counts[student_id] > 1 else student_id for name, student_id in zip(names, ids)]
     entries = []
     for name, student_id in zip(names, ids):
-        if ids.count(student_id) > 1:
-            student_id = name
         path = folder / name
         entries.append(Entry(name, str(path), student_id, content_digest(path)))
     return entries

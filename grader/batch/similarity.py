@@ -192,7 +192,9 @@ def _pieces(source: str, starts: np.ndarray) -> list[int]:
     """
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # Nested too deeply for this interpreter (a store graded elsewhere may hold such code):
+        # one piece, rather than no exports for the whole class.
         return [0]
     definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     lines: set[int] = set()

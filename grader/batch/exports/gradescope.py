@@ -87,12 +87,27 @@ def results_json(result: SubmissionResult, *, seconds: float) -> bytes:
     return (json.dumps(gradescope_results(result, seconds=seconds), indent=2) + "\n").encode("utf-8")
 
 
+def _unique(component: str, used: set[str]) -> str:
+    """``component``, or with ``~2``, ``~3``... added if another student's folder has that name
+    already: an id that is a safe name as it is (kept) can equal the name another id was given
+    (``alice b`` gives ``alice_b-<hash>``, which a student can name an entry), and one student's
+    results must never replace another's. Folder names compare case-insensitively, as on macOS
+    and Windows."""
+    candidate, number = component, 1
+    while candidate.lower() in used:
+        number += 1
+        candidate = f"{component}~{number}"
+    used.add(candidate.lower())
+    return candidate
+
+
 def write_gradescope(result: ClassResult, out_dir: Path) -> list[Path]:
     """Write ``gradescope/<student id>/results.json`` for every student (atomically); return the
     paths. The id is made a safe folder name (see :func:`path_component`)."""
     paths = []
+    used: set[str] = set()
     for student in result.students:
         submission = submission_for(student, result.exercises)
-        folder = out_dir / FOLDER / path_component(student.student.id)
+        folder = out_dir / FOLDER / _unique(path_component(student.student.id), used)
         paths.append(write_atomic(folder / FILE_NAME, results_json(submission, seconds=student.seconds)))
     return paths
