@@ -11,6 +11,7 @@ The numbers are worked out here, in plain Python (:func:`_view`); the templates 
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -81,6 +82,7 @@ class _ExerciseView:
     mean: str
     median: str
     graded: int
+    not_attempted: int
     full_marks: int
     # The figures' JSON, safe inside <script type="application/json"> (the template marks it |safe).
     distribution: str
@@ -207,18 +209,20 @@ def _stats(result: ClassResult) -> _Stats:
 
 
 def _exercise_view(result: ClassResult, index: int, exercise: ExerciseInfo) -> _ExerciseView:
-    # Students who handed nothing in are left out of an exercise's numbers: they are listed
-    # once, in their own section, and their zeros would hide how the others did.
+    # An exercise's numbers are over the students graded on it: those who handed nothing in,
+    # or did not attempt this exercise, are counted (not_attempted) but their zeros would hide
+    # how the others did (and make every median 0 in a class that hands exercises in one by one).
     submitted = [s for s in result.students if s.submitted]
-    scores = [s.exercise_score(exercise.id) for s in submitted]
     outcomes = {s.student.id: _checks_of(s, exercise.id) for s in submitted}
+    scores = [s.exercise_score(exercise.id) for s in submitted if outcomes[s.student.id]]
     mistakes = _mistakes(outcomes)
     return _ExerciseView(
         info=exercise,
         anchor=f"exercise-{index + 1}",
         mean=_points(statistics.fmean(scores)) if scores else "–",
         median=_points(statistics.median(scores)) if scores else "–",
-        graded=sum(1 for checks in outcomes.values() if checks),
+        graded=len(scores),
+        not_attempted=len(submitted) - len(scores),
         full_marks=sum(1 for score in scores if exercise.max_score and score >= exercise.max_score),
         distribution=_figure_json(_distribution_figure(exercise, scores)),
         pass_rates=_figure_json(_pass_rate_figure(exercise, outcomes)),
@@ -248,6 +252,9 @@ def _checks_of(student: StudentResult, exercise_id: str) -> dict[str, tuple[bool
     }
 
 
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
 def _mistakes(outcomes: dict[str, dict[str, tuple[bool, str | None]]]) -> list[_Mistake]:
     """Failed checks grouped by their hint's text, the most common first."""
     groups: dict[str, _Mistake] = {}
@@ -255,7 +262,8 @@ def _mistakes(outcomes: dict[str, dict[str, tuple[bool, str | None]]]) -> list[_
         for check_name, (passed, hint) in checks.items():
             if passed or not hint:
                 continue
-            mistake = groups.setdefault(hint, _Mistake(hint, [], []))
+            # One mistake, whatever numbers its hint quotes ("6 times too large", "5 times ...").
+            mistake = groups.setdefault(_NUMBER.sub("#", hint), _Mistake(hint, [], []))
             if check_name not in mistake.checks:
                 mistake.checks.append(check_name)
             # A hint given for two checks of one student counts the student once.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from grader.cli_common import (
     roster_option,
     timeout_option,
 )
+from grader.report import terminal_text
 
 
 def _cores() -> int:
@@ -203,9 +203,15 @@ def _run(
             try:
                 grade_class(decided, pool, store, fingerprints, settings, on_done)
             except KeyboardInterrupt:
-                raise click.ClickException(
-                    f"stopped; {len(seconds)} submissions were graded and kept in {out}. Run the same command to go on."
-                ) from None
+                # Asked for, not an error: say what is kept and how to go on, and exit as a
+                # program stopped by Ctrl-C does (128 + SIGINT).
+                again = "Run the same command without --force" if force else "Run the same command"
+                click.echo(
+                    f"Stopped: {len(seconds)} submissions were graded and kept in {terminal_text(str(out))}. "
+                    f"{again} to go on.",
+                    err=True,
+                )
+                sys.exit(130)
     stubs = {e.id: render_stub(e) for e in chosen}
     result = class_result(entries, store, chosen, students, stubs)
     if not sandbox:
@@ -258,61 +264,27 @@ class _progress:
 
 
 def _write_outputs(outcome: dict[str, Any], out: Path, html_path: Path | None) -> None:
-    from grader.batch.class_report import write_class_report
-    from grader.batch.exports import write_exports
-    from grader.batch.exports.similar_csv import write_similar_csv
-    from grader.batch.similarity import similar_pairs
-    from grader.report import terminal_text
+    from grader.batch.outputs import class_lines, closing_lines, write_outputs
 
     result = outcome["result"]
-    written = write_exports(result, out)
-    pairs = similar_pairs(result)
-    written.append(write_similar_csv(pairs, out))
-    html = html_path or out / "report.html"
-    write_class_report(result, pairs, html)
-    written.append(html)
-    click.echo(_summary(outcome, pairs))
-    shown = ", ".join(
-        sorted({terminal_text(str(p.relative_to(out) if out in p.parents else p)).split("/")[0] for p in written})
-    )
-    click.echo(f"Written to {terminal_text(str(out))}/: {shown}")
-
-
-def _summary(outcome: dict[str, Any], pairs: list) -> str:
-    from grader.batch.model import NO_SUBMISSION
-    from grader.report import terminal_text
-
-    result = outcome["result"]
-    decided = outcome["plan"]
-    submitted = [s for s in result.students if s.submitted]
-    errors = [s for s in submitted if s.result.error]
-    missing = [s for s in result.students if not s.submitted]
-    totals = [s.result.score for s in result.students]
-    lines = [
-        f"{len(result.students)} students: {len(submitted) - len(errors)} graded, {len(errors)} with errors, "
-        f"{len(missing)} {NO_SUBMISSION}."
-    ]
-    graded_now = len(decided.grade)
-    if graded_now:
-        regrade = f" ({decided.partial} of them only for changed checks)" if decided.partial else ""
-        per = outcome["wall"] / graded_now
-        lines.append(
-            f"Graded {graded_now} now{regrade} in {outcome['wall']:.1f} s with {outcome['workers']} workers "
-            f"({per:.2f} s per submission); {len(decided.reuse)} kept from an earlier run."
-        )
-    else:
-        lines.append(f"Nothing to grade: all {len(decided.reuse)} results were kept from an earlier run.")
-    if totals:
-        lines.append(
-            f"Mean score {statistics.mean(totals):.1f}/{result.max_score:g}, median {statistics.median(totals):g}."
-        )
+    written, pairs = write_outputs(result, out, html_path)
+    lines = class_lines(result)
+    lines.insert(1, _run_line(outcome))
     slowest = sorted(outcome["seconds"].items(), key=lambda item: -item[1])[:3]
     if slowest:
         lines.append("Slowest: " + ", ".join(f"{terminal_text(name, 60)} {sec:.1f} s" for name, sec in slowest) + ".")
-    if result.not_in_roster:
-        names = ", ".join(terminal_text(name, 60) for name in result.not_in_roster[:10])
-        more = f" and {len(result.not_in_roster) - 10} more" if len(result.not_in_roster) > 10 else ""
-        lines.append(f"Not in the roster (graded, listed last): {names}{more}.")
-    if pairs:
-        lines.append(f"{len(pairs)} pairs of similar submissions: see the class report.")
-    return "\n".join(lines)
+    click.echo("\n".join(lines + closing_lines(result, pairs, out, written)))
+
+
+def _run_line(outcome: dict[str, Any]) -> str:
+    """What this run graded, and how fast."""
+    decided = outcome["plan"]
+    graded_now = len(decided.grade)
+    if not graded_now:
+        return f"Nothing to grade: all {len(decided.reuse)} results were kept from an earlier run."
+    regrade = f" ({decided.partial} of them only for changed checks)" if decided.partial else ""
+    per = outcome["wall"] / graded_now
+    return (
+        f"Graded {graded_now} now{regrade} in {outcome['wall']:.1f} s with {outcome['workers']} workers "
+        f"({per:.2f} s per submission); {len(decided.reuse)} kept from an earlier run."
+    )

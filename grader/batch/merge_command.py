@@ -34,13 +34,8 @@ def merge(parts: tuple[Path, ...], out: Path, roster: Path | None, html_path: Pa
     """Merge the output folders of `grade batch --shard K/N` (all N of them) into one gradebook,
     report.json, JUnit, Gradescope and Canvas files and class report: the same as grading the
     class in one run."""
-    from grader.batch.class_report import write_class_report
-    from grader.batch.exports import write_exports
     from grader.batch.merge import MergeError, merge_parts
-    from grader.batch.model import NO_SUBMISSION
     from grader.batch.roster import RosterError, read_roster
-    from grader.batch.similarity import similar_pairs
-    from grader.report import terminal_text
 
     students = None
     if roster is not None:
@@ -57,27 +52,10 @@ def merge(parts: tuple[Path, ...], out: Path, roster: Path | None, html_path: Pa
     except MergeError as error:
         raise NothingGraded(str(error)) from None
 
-    result = merged.result
-    written = write_exports(result, out)
-    pairs = similar_pairs(result)
-    html = html_path or out / "report.html"
-    write_class_report(result, pairs, html)
-    written.append(html)
+    from grader.batch.outputs import class_lines, closing_lines, write_outputs
 
-    submitted = [s for s in result.students if s.submitted]
-    errors = [s for s in submitted if s.result.error]
-    missing = [s for s in result.students if not s.submitted]
-    click.echo(
-        f"Merged {merged.count} shards: {len(result.students)} students: {len(submitted) - len(errors)} graded, "
-        f"{len(errors)} with errors, {len(missing)} {NO_SUBMISSION}."
-    )
-    if result.not_in_roster:
-        names = ", ".join(terminal_text(name, 60) for name in result.not_in_roster[:10])
-        more = f" and {len(result.not_in_roster) - 10} more" if len(result.not_in_roster) > 10 else ""
-        click.echo(f"Not in the roster (graded, listed last): {names}{more}.")
-    if pairs:
-        click.echo(f"{len(pairs)} pairs of similar submissions: see the class report.")
-    shown = ", ".join(
-        sorted({terminal_text(str(p.relative_to(out) if out in p.parents else p)).split("/")[0] for p in written})
-    )
-    click.echo(f"Written to {terminal_text(str(out))}/: {shown}")
+    result = merged.result
+    written, pairs = write_outputs(result, out, html_path)
+    lines = class_lines(result)
+    lines[0] = f"Merged {merged.count} shards: " + lines[0]
+    click.echo("\n".join(lines + closing_lines(result, pairs, out, written)))

@@ -116,7 +116,7 @@ def grade_class(
     for done in pool.run(tasks):
         entry = by_name[done.task.entry]
         fresh = _stored(entry, done, fingerprints, settings)
-        if done.task.only is not None and not done.worker_lost:
+        if done.task.only is not None:
             previous = store.load(entry.name)
             if previous is not None:
                 fresh = previous.merged_with(fresh, list(done.task.only))

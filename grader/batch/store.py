@@ -137,8 +137,16 @@ class StoredResult:
         )
 
     def merged_with(self, fresh: StoredResult, regraded: list[str]) -> StoredResult:
-        """This result with the exercises in ``regraded`` taken from ``fresh`` (a partial regrade)."""
-        kept = [e for e in self.result.exercises if e.name not in regraded]
+        """This result with the exercises in ``regraded`` taken from ``fresh`` (a partial regrade).
+
+        The content is the same, so an exercise ``fresh`` lacks was not graded this time (the
+        submission could not be loaded, the worker was lost): its stored result is kept, and
+        its old fingerprint, so that the next run tries it again. Nothing finished is lost.
+        """
+        graded_now = {e.name for e in fresh.result.exercises}
+        if not fresh.result.error:
+            graded_now |= set(regraded)  # not attempted, as before: nothing to keep
+        kept = [e for e in self.result.exercises if e.name not in graded_now]
         order = {e.name: i for i, e in enumerate(self.result.exercises + fresh.result.exercises)}
         exercises = sorted(kept + fresh.result.exercises, key=lambda e: order.get(e.name, 0))
         result = SubmissionResult(
@@ -149,7 +157,7 @@ class StoredResult:
             warnings=fresh.result.warnings,
             flags=fresh.result.flags,
         )
-        fingerprints = {**self.fingerprints, **fresh.fingerprints}
+        fingerprints = {**self.fingerprints, **{k: v for k, v in fresh.fingerprints.items() if k in graded_now}}
         return StoredResult(
             self.entry,
             self.student_id,

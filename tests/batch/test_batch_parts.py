@@ -189,3 +189,14 @@ def test_the_memo_forgets_the_least_recently_used_past_its_size():
     memo.get("a")
     memo.put("c", 3)
     assert memo.get("b") is None and memo.get("a") == 1 and memo.get("c") == 3
+
+
+def test_a_partial_regrade_that_could_not_load_keeps_the_stored_exercise_and_retries_it():
+    old = _stored(fingerprints={"softmax": "f1"})
+    broken = StoredResult(
+        "alice.py", "alice", "d1", SETTINGS.key(), {"softmax": "f2"},
+        SubmissionResult("class/alice.py", [], error="the student process did not start"),
+    )  # fmt: skip
+    merged = old.merged_with(broken, ["softmax"])
+    assert [e.name for e in merged.result.exercises] == ["softmax"] and merged.result.exercises[0].score == 10
+    assert merged.fingerprints == {"softmax": "f1"}  # still stale: the next run regrades it

@@ -84,38 +84,43 @@ def csv_bytes(rows: Iterable[Sequence[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _zero_exercises(exercises: list[ExerciseInfo]) -> list[ExerciseResult]:
-    """Every exercise with every check failed at 0 points, so a student who handed nothing in
-    still counts the class's full ``max_score`` (and the report's totals add up)."""
-    return [
-        ExerciseResult(
-            name=exercise.id,
-            title=exercise.title,
-            checks=[
-                CheckResult(
-                    name=check.name,
-                    description=check.description,
-                    passed=False,
-                    score=0.0,
-                    max_score=check.points,
-                    message=NO_SUBMISSION,
-                    public=check.public,
-                )
-                for check in exercise.checks
-            ],
+NOT_ATTEMPTED = "not attempted"
+
+
+def _zero_exercise(exercise: ExerciseInfo, message: str) -> ExerciseResult:
+    """An exercise with every check failed at 0 points, so that every student counts the
+    class's full ``max_score`` and the report's totals add up with the gradebook's."""
+    checks = [
+        CheckResult(
+            name=check.name,
+            description=check.description,
+            passed=False,
+            score=0.0,
+            max_score=check.points,
+            message=message,
+            public=check.public,
         )
-        for exercise in exercises
+        for check in exercise.checks
     ]
+    return ExerciseResult(name=exercise.id, title=exercise.title, checks=checks)
 
 
 def submission_for(student: StudentResult, exercises: list[ExerciseInfo]) -> SubmissionResult:
-    """The submission a student's report entry is written from: their result, or for a student
-    with no submission one with path = their id, error "no submission" and score 0."""
+    """The submission a student's report entry is written from: their result with every exercise
+    of the class (one not attempted at 0, "not attempted"), or for a student with no submission
+    one with path = their id, error "no submission" and every exercise at 0."""
+    graded = {e.name: e for e in student.result.exercises}
+    message = NOT_ATTEMPTED if student.submitted else NO_SUBMISSION
+    every = [graded.get(e.id) or _zero_exercise(e, message) for e in exercises]
     if student.submitted:
-        return student.result
+        return SubmissionResult(
+            path=student.result.path,
+            exercises=every,
+            error=student.result.error,
+            ran=student.result.ran,
+            warnings=list(student.result.warnings),
+            flags=list(student.result.flags),
+        )
     return SubmissionResult(
-        path=student.student.id,
-        exercises=student.result.exercises or _zero_exercises(exercises),
-        error=NO_SUBMISSION,
-        flags=list(student.result.flags),
+        path=student.student.id, exercises=every, error=NO_SUBMISSION, flags=list(student.result.flags)
     )

@@ -4,7 +4,9 @@ one per submission; in a batch, one per student at ``gradescope/<student id>/res
 Visibility, per the spec: a test's own ``visibility`` overrides the top-level one. The top level is
 ``after_published`` (the total and the summary, which count the hidden checks, appear when the
 instructor publishes grades); public checks override it with ``visible`` so students get their
-feedback at once, hidden checks say ``after_published`` themselves. Standard output stays
+feedback at once, hidden checks say ``after_published`` themselves. A result without tests (an
+error: nothing gradable, a crash) is ``visible`` at the top: its output explains the error and
+counts no hidden check, and the student should read it at once. Standard output stays
 ``hidden``: it is the grader's log, for the instructor. Every text is ``"text"``-formatted, since
 the spec's default for the top-level output (``simple_format``) renders HTML, and messages quote
 what the student's code did.
@@ -41,8 +43,9 @@ def _test(exercise_title: str, check: CheckResult) -> dict[str, Any]:
     }
 
 
-def _summary(result: SubmissionResult, tests: list[dict[str, Any]]) -> str:
-    lines = [f"Score: {points(result.score)} / {points(result.max_score)}"]
+def _summary(result: SubmissionResult, tests: list[dict[str, Any]], max_score: float | None) -> str:
+    total = result.max_score if max_score is None else max_score
+    lines = [f"Score: {points(result.score)} / {points(total)}"]
     if result.error == NO_SUBMISSION:
         lines.append("No submission was found, so nothing could be graded.")
     elif result.error:
@@ -61,10 +64,12 @@ def _summary(result: SubmissionResult, tests: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def gradescope_results(result: SubmissionResult, *, seconds: float) -> dict[str, Any]:
+def gradescope_results(result: SubmissionResult, *, seconds: float, max_score: float | None = None) -> dict[str, Any]:
     """One submission as Gradescope's ``results.json``: the score, a short student-facing
     ``output``, and a test per check. A submission with an error and no checks still gives a
-    valid result (its score, 0, and an output that says why)."""
+    valid result (its score, 0, and an output that says why, visible at once). ``max_score``
+    replaces the result's own in the output (what it would have been worth: a failing result
+    graded no exercise)."""
     tests = [
         _test(exercise.title or exercise.name, check) for exercise in result.exercises for check in exercise.checks
     ]
@@ -72,11 +77,11 @@ def gradescope_results(result: SubmissionResult, *, seconds: float) -> dict[str,
         # The top-level score overrides the tests' total (spec), and is required with no tests.
         "score": points(result.score),
         "execution_time": max(0, round(seconds)),
-        "output": _summary(result, tests),
+        "output": _summary(result, tests, max_score),
         "output_format": "text",
         "test_output_format": "text",
         "test_name_format": "text",
-        "visibility": AFTER_PUBLISHED,
+        "visibility": AFTER_PUBLISHED if tests else VISIBLE,
         "stdout_visibility": "hidden",
         "tests": tests,
     }
