@@ -153,7 +153,7 @@ def test_every_entry_is_graded_in_exactly_one_shard(runs, kind: str) -> None:
 @pytest.mark.parametrize("kind", ["a", "b", "c"])
 def test_merged_shards_write_what_one_unsharded_run_writes(runs, kind: str) -> None:
     whole, merged = runs["root"] / "whole", runs["root"] / f"{kind}-merged"
-    for name in ("gradebook.csv", "canvas.csv"):
+    for name in ("gradebook.csv", "canvas.csv", "similar.csv"):
         assert (merged / name).read_bytes() == (whole / name).read_bytes(), name
     merged_report, whole_report = (json.loads((d / "report.json").read_text()) for d in (merged, whole))
     # The sandbox describes the host a run was on (what it could hide), not the grades: each
