@@ -6,6 +6,7 @@ define it, so that a pack never imports the framework's internals:
 - declaring: :func:`exercise_function`, :func:`exercise_class`, :class:`Forbidden`,
   :func:`check`, :class:`Exercise`, :class:`Pack`, :func:`mistakes_in`, ``hookimpl``;
 - failing with a message and a hint: :class:`CheckFailure` and the ``expect_*`` helpers;
+  :func:`solution_helper` for a hint's helper that computes (part of) a solution;
 - inputs made from a seed: :func:`randn`, :func:`rand`, :func:`randint`.
 """
 
@@ -29,6 +30,7 @@ from grader.exercise import (
     exercise_function,
     hookimpl,
     mistakes_in,
+    solution_helper,
 )
 from grader.inputs import rand, randint, randn
 from grader.pack import Pack
@@ -55,4 +57,5 @@ __all__ = [
     "rand",
     "randint",
     "randn",
+    "solution_helper",
 ]

@@ -20,7 +20,7 @@ import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pluggy
 
@@ -31,19 +31,35 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 POINTS_PER_EXERCISE = 10
 
 
+class HintUnavailable(Exception):
+    """What a hint needs cannot be had here: in a student edition, a call of a reference or
+    :func:`solution_helper` function that the release did not record. Raised while a hint is
+    made (a ``hint=`` function, or code run while handling a :class:`CheckFailure`), it costs
+    the failure its hint, never its verdict or message (see ``Grader._run_check``)."""
+
+
 class CheckFailure(Exception):
     """Raised by a check: ``message`` says what went wrong, ``hint`` what to try.
 
     This is the one way a failure carries a hint: name the mistake the evidence shows (the
     comparison helpers take ``hint=`` too), or leave it None when the check cannot tell.
+    ``hint`` may be a function of no arguments that returns it (or None); it is called here,
+    and a :class:`HintUnavailable` inside it gives no hint.
     """
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | Callable[[], str | None] | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.hint = hint
-        # "function:call" when a forbidden call failed it (set by the grader, not by checks).
-        self.forbidden: str | None = None
+        if callable(hint):
+            try:
+                hint = hint()
+            except HintUnavailable:
+                hint = None
+        self.hint: str | None = hint
+        # "function:cause" when what failed it fails the function's every call, told in full once
+        # per exercise (set by the grader, not by checks): "softmax:torch.softmax" for a forbidden
+        # call, "softmax:NotImplementedError" for a function not implemented yet.
+        self.repeated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +174,24 @@ class Check:
 
 _declared = itertools.count()
 _CHECKS_ATTRIBUTE = "soundlab_checks"
+SOLUTION_HELPER = "soundlab_solution_helper"
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+def solution_helper(function: _Function) -> _Function:
+    """Decorator: mark a module-level helper of a check module as computing (part of) a solution.
+
+    The grader calls it as it is. A student edition (``grade release``) never holds its body:
+    the release records what it returns for the calls the public checks make on the reference
+    and on every catalogued mistake, and the edition's copy answers those from the recordings.
+    A call not recorded raises :class:`HintUnavailable`, so a hint that needs it is left out.
+    """
+    setattr(function, SOLUTION_HELPER, True)
+    return function
+
+
+def is_solution_helper(value: object) -> bool:
+    return callable(value) and getattr(value, SOLUTION_HELPER, False) is True
 
 
 def check(spec: Callable, *, points: float, public: bool = False) -> Callable[[Callable], Check]:

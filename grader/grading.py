@@ -13,7 +13,7 @@ from typing import Protocol
 
 import torch
 
-from grader.exercise import Check, CheckFailure, Exercise
+from grader.exercise import Check, CheckFailure, Exercise, HintUnavailable
 from grader.notebook import NotebookCell
 from grader.reference_memo import ReferenceMemo
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
@@ -22,7 +22,14 @@ from grader.sandbox.cells import STATEMENT_SECONDS, stopped_statement
 from grader.sandbox.policy import SandboxPolicy
 from grader.sandbox.student_process import Reply, Spawner, StudentProcess, StudentProcessError
 from grader.sandbox.student_side import OUTPUT_LIMIT_BYTES
-from grader.solution import FunctionInfo, ReferenceSolution, StudentSolution, student_error_message
+from grader.solution import (
+    NOT_IMPLEMENTED,
+    FunctionInfo,
+    ReferenceSolution,
+    StudentSolution,
+    not_implemented_message,
+    student_error_message,
+)
 from grader.source_flags import flags_in_source
 from grader.submission import SourceFile, Submission, SubmissionError, load_submission
 
@@ -119,14 +126,21 @@ class Grader:
             loaded = self._load(process, submission)
             self.confinement = process.confinement or self.confinement
             attempted = [e for e in self.exercises if self.required or self._attempted(e, loaded)]
-            if submission.directory and not self.required:
-                # A folder (the handed-out exercises/) grades only what the student has started.
+            untouched = None
+            notebook = not submission.directory and any(f.cells is not None for f in submission.files)
+            if (submission.directory or notebook) and not self.required:
+                # A folder (the handed-out exercises/) or a notebook (the lesson's, which holds
+                # every exercise) grades only what the student has started. A notebook with
+                # nothing started is graded as it is, as a stub named alone is.
                 started = [e for e in attempted if self._started(e, loaded)]
-                stubs = [loaded.functions[n].path for e in attempted for n in e.function_names if n in loaded.functions]
-                untouched = stubs[0] if stubs and not started else None
-                attempted = started
-            else:
-                untouched = None
+                if submission.directory:
+                    stubs = [
+                        loaded.functions[n].path for e in attempted for n in e.function_names if n in loaded.functions
+                    ]
+                    untouched = stubs[0] if stubs and not started else None
+                    attempted = started
+                elif started:
+                    attempted = started
             chosen = attempted if only is None else [e for e in attempted if e.id in only]
             ran = bool(attempted) and (bool(loaded.functions) or loaded.ran_and_failed)
             result = SubmissionResult(path=submission.path, ran=ran, warnings=loaded.warnings, flags=_flags(submission))
@@ -187,14 +201,12 @@ class Grader:
     def _near_misses(self, submission: Submission, loaded: LoadedSubmission) -> list[tuple[str, str, str]]:
         """(name written, exercise function meant, file) for each function whose name is close
         to, but not, one the exercises ask for (``soft_max``, ``Softmax``, ``sofmtax``)."""
-        lowered = {name.lower(): name for name in self.spec_names}
         misses: list[tuple[str, str, str]] = []
         for file in submission.files:
             for written in sorted(file.defined - set(self.spec_names)):
                 if written.startswith("_") or len(misses) >= 5:
                     continue
-                close = difflib.get_close_matches(written.lower(), list(lowered), n=1, cutoff=0.8)
-                meant = lowered[close[0]] if close else None
+                meant = closest_name(written, self.spec_names)
                 if (
                     meant
                     and meant not in loaded.functions
@@ -386,8 +398,8 @@ class Grader:
             if (public_only and not check.public) or (function is not None and check.function != function):
                 continue
             outcome = self._run_check(exercise, check, student, loaded)
-            if outcome.forbidden is not None:
-                _fold_forbidden(outcome, result.checks)
+            if outcome.repeated is not None:
+                _fold_repeated(outcome, result.checks)
             note = student.notes.get(check.function)
             if note and check.function not in noted:
                 noted.add(check.function)
@@ -423,8 +435,16 @@ class Grader:
             check.run(student, self.reference)
         except CheckFailure as failure:
             result = failed(failure.message, failure.hint)
-            result.forbidden = failure.forbidden
+            result.repeated = _repeated(failure, exercise)
             return result
+        except HintUnavailable as error:
+            # Raised while a failure was being given its hint: the failure stands, without the hint.
+            handled = _failure_in_hand(error)
+            if handled is not None:
+                result = failed(handled.message, handled.hint)
+                result.repeated = _repeated(handled, exercise)
+                return result
+            return failed(f"{GRADER_COULD_NOT} ({type(error).__name__}: {error}).")
         except Exception as error:  # noqa: BLE001 - one broken check must not stop the class
             return failed(f"{GRADER_COULD_NOT} ({type(error).__name__}: {error}).")
         return outcome(True)
@@ -447,13 +467,51 @@ def grade_path(
         return SubmissionResult(path=path, error=reason), None
 
 
-def _fold_forbidden(outcome: CheckResult, earlier: list[CheckResult]) -> None:
-    """A forbidden call is told in full (message and hint) by the first check it fails; the
-    exercise's later checks it fails say so in a line."""
-    if not any(c.forbidden == outcome.forbidden for c in earlier):
+def closest_name(written: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` that ``written`` is a near miss of (``soft_max``, ``Softmax``,
+    ``sofmax`` for ``softmax``), ignoring case; None when none is close."""
+    lowered = {name.lower(): name for name in names}
+    close = difflib.get_close_matches(written.lower(), list(lowered), n=1, cutoff=0.8)
+    return lowered[close[0]] if close else None
+
+
+def _failure_in_hand(error: BaseException) -> CheckFailure | None:
+    """The CheckFailure that was being handled when ``error`` was raised (a hint being made), if any."""
+    seen: set[int] = set()
+    context = error.__context__
+    while context is not None and id(context) not in seen:
+        if isinstance(context, CheckFailure):
+            return context
+        seen.add(id(context))
+        context = context.__context__
+    return None
+
+
+def _repeated(failure: CheckFailure, exercise: Exercise) -> str | None:
+    """What fails the function's every call, if that failed it (``CheckFailure.repeated``).
+
+    A check that catches a failure and raises it again with a hint of its own (or keeps it
+    for a later check) passes on its message only: a stub's is recognised by its message.
+    """
+    if failure.repeated is not None:
+        return failure.repeated
+    for function in exercise.function_names:
+        if failure.message == not_implemented_message(function):
+            return f"{function}:{NOT_IMPLEMENTED}"
+    return None
+
+
+def _fold_repeated(outcome: CheckResult, earlier: list[CheckResult]) -> None:
+    """What fails a function's every call (a forbidden call, a stub's NotImplementedError) is
+    told in full (message and hint) by the first check it fails; the exercise's later checks
+    it fails say so in a line."""
+    if not any(c.repeated == outcome.repeated for c in earlier):
         return
-    function, _, call = (outcome.forbidden or "").partition(":")
-    outcome.message = f"Failed for the same reason: {function} calls {call} (see above)."
+    function, _, cause = (outcome.repeated or "").partition(":")
+    if cause == NOT_IMPLEMENTED:
+        outcome.message = "Failed for the same reason (not implemented yet)."
+    else:
+        outcome.message = f"Failed for the same reason: {function} calls {cause} (see above)."
     outcome.hint = None
 
 

@@ -176,8 +176,14 @@ def check(
     registry = _registry(tuple(plugins))
     owner = next((e for e in registry.exercises.values() if name in e.function_names), None)
     if owner is None:
-        known = ", ".join(n for e in registry.exercises.values() for n in e.function_names)
-        raise ValueError(f"no exercise asks for a function named {name!r}; the exercise functions are: {known}")
+        from grader.grading import closest_name
+
+        names = [n for e in registry.exercises.values() for n in e.function_names]
+        meant = closest_name(name, names)
+        guess = f"did you mean `{meant}`? " if meant else ""
+        raise ValueError(
+            f"no exercise asks for a function named {name!r}; {guess}the exercise functions are: {', '.join(names)}"
+        )
     mine = [c for c in owner.checks if c.function == name]
     public = [c for c in mine if c.public]
     threads = torch.get_num_threads()

@@ -45,8 +45,9 @@ class CheckResult:
     # (for the gradebook exports; not in the JSON report).
     public: bool = False
     seconds: float = 0.0
-    # The forbidden call that failed it, if one did ("torch.softmax"; not in the JSON report).
-    forbidden: str | None = None
+    # What failed it that fails the function's every call, if anything did (a forbidden call
+    # "softmax:torch.softmax", or "softmax:NotImplementedError"; not in the JSON report).
+    repeated: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

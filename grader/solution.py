@@ -245,9 +245,12 @@ class StudentSolution(Solution):
                     f"{shown} calls {refused.name}, which is not allowed in {function}.",
                     hint=f"Write it yourself: {refused.instead}",
                 )
-                failure.forbidden = f"{function}:{refused.name}"  # reported in full once per exercise
+                failure.repeated = f"{function}:{refused.name}"  # reported in full once per exercise
                 raise failure
-            raise CheckFailure(student_error_message(function, shown, reported))
+            failure = CheckFailure(student_error_message(function, shown, reported))
+            if _not_implemented(reported):
+                failure.repeated = f"{function}:{NOT_IMPLEMENTED}"  # likewise
+            raise failure
         grads = document.get("grads")
         if options.grad_wrt and isinstance(document.get("grads_error"), str):
             raise CheckFailure(
@@ -280,6 +283,18 @@ def _refused(rules: Sequence[Forbidden], error: Any) -> Forbidden | None:
     return next((rule for rule in rules if rule.name == error.get("message")), None)
 
 
+NOT_IMPLEMENTED = "NotImplementedError"
+
+
+def _not_implemented(error: Any) -> bool:
+    """Whether an error is a NotImplementedError raised in the student's own file (a stub's)."""
+    return isinstance(error, dict) and error.get("type") == NOT_IMPLEMENTED and isinstance(error.get("where"), dict)
+
+
+def not_implemented_message(function: str) -> str:
+    return f"{function} is not implemented yet: replace `raise NotImplementedError` with your code."
+
+
 def student_error_message(function: str, shown: str, error: Any) -> str:
     """Say, for a student, what their function raised and where."""
     if not isinstance(error, dict):
@@ -287,8 +302,8 @@ def student_error_message(function: str, shown: str, error: Any) -> str:
     kind = wire.clean_text(error.get("type", "Exception"), 60)
     text = wire.clean_text(error.get("message", ""), 300)
     where = error.get("where")
-    if kind == "NotImplementedError" and isinstance(where, dict):  # raised in the student's own file
-        return f"{function} is not implemented yet: replace `raise NotImplementedError` with your code."
+    if _not_implemented(error):  # raised in the student's own file
+        return not_implemented_message(function)
     if kind == "NotCallable":
         return f"{shown} should return something callable, but {text}."
     if kind == "Unsendable":

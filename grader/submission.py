@@ -138,7 +138,9 @@ def read_notebook_source(
     warnings = repairs + warnings
     del notebook
     names = frozenset(name for cell in cells for name in cell.defines)
-    stubs = frozenset(name for cell in cells for name in cell.stubs)
+    # A stub a later cell defines again (the student's version below the handed-out one) is not one.
+    last = {name: cell for cell in cells for name in cell.defines}
+    stubs = frozenset(name for name, cell in last.items() if name in cell.stubs)
     return SourceFile(
         shown,
         _module_name(path),

@@ -147,7 +147,11 @@ def test_the_written_stub_imports_the_given_module_and_grades_as_not_implemented
     assert run.returncode == 1, run.stderr
     (exercise,) = json.loads(run.stdout)["submissions"][0]["exercises"]
     assert (exercise["name"], exercise["score"], exercise["max_score"]) == ("loudness", 0, 10)
-    assert all("is not implemented yet" in c["message"] for c in exercise["checks"]), exercise["checks"]
+    messages = [c["message"] for c in exercise["checks"]]
+    told = [m for m in messages if "is not implemented yet: replace `raise NotImplementedError`" in m]
+    # In full once per function (the first of its checks), then in a line.
+    assert "is not implemented yet" in messages[0] and len({m.split()[0] for m in told}) == len(told), messages
+    assert all(m == "Failed for the same reason (not implemented yet)." for m in messages if m not in told), messages
 
 
 # A code block the guide labels as a file of the pack: the whole file, or a verbatim part of it.

@@ -23,6 +23,18 @@ def total_line(stdout: str) -> str:
 grade = run_grade
 
 
+def test_readme_usage_block_lists_every_command_of_grade_help(tmp_path):
+    run = grade("--help", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    listing = run.stdout.split("Commands:")[1].splitlines()
+    commands = [line.split()[0] for line in listing if line.startswith("  ") and not line.startswith("   ")]
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## The `grade` command\n\n```\n")[1].split("```")[0]
+    shown = {line.split()[1] for line in block.splitlines() if line.startswith("grade ")}
+    assert len(commands) >= 11
+    assert set(commands) <= shown, sorted(set(commands) - shown)
+
+
 def test_correct_file_exits_0_with_full_marks(tmp_path):
     (tmp_path / "03_softmax.py").write_text(CORRECT)
     run = grade("03_softmax.py", cwd=tmp_path)

@@ -213,6 +213,36 @@ def test_an_empty_upload_is_a_failing_result_that_says_why(autograder: Path) -> 
     assert "No .py file or notebook" in results["output"]
 
 
+def test_a_failing_result_is_visible_to_the_student_at_once(autograder: Path) -> None:
+    results = run_bundle(autograder)
+    assert results["tests"] == []
+    assert results["visibility"] == "visible"  # not after_published: the student reads why now
+    assert results["stdout_visibility"] == "hidden"
+
+
+@pytest.fixture(scope="module")
+def softmax_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundle built with `-e softmax -e nll`, unpacked."""
+    out = tmp_path_factory.mktemp("softmax_bundle") / "autograder.zip"
+    done = run_grade("gradescope-bundle", str(out), "-e", "softmax", "-e", "nll", cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    source = tmp_path_factory.mktemp("softmax_source")
+    _unpack(out, source)
+    return source
+
+
+def test_a_failing_result_of_a_bundle_naming_exercises_is_out_of_their_total(
+    softmax_bundle: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "autograder"
+    shutil.copytree(softmax_bundle, root / "source", symlinks=True)
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    results = run_bundle(root)
+    assert results["score"] == 0 and results["tests"] == []
+    assert results["output"].startswith("Score: 0 / 20\n")
+
+
 def test_an_upload_of_only_a_readme_names_what_was_not_graded(autograder: Path) -> None:
     (autograder / "submission" / "README.md").write_text("my homework\n", encoding="utf-8")
     results = run_bundle(autograder)

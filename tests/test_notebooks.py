@@ -603,6 +603,21 @@ def test_check_of_a_function_no_exercise_asks_for_raises_value_error():
         check(soft_max)
 
 
+def test_check_of_a_misspelled_name_asks_did_you_mean():
+    from grader import check
+
+    with pytest.raises(ValueError, match=r"named 'sofmax'; did you mean `softmax`\? the exercise functions are: "):
+        check("sofmax", lambda x, dim=-1: x)
+
+
+def test_check_of_a_name_close_to_none_suggests_nothing():
+    from grader import check
+
+    with pytest.raises(ValueError) as raised:
+        check("totally_unrelated", lambda x: x)
+    assert "did you mean" not in str(raised.value)
+
+
 # --------------------------------------------------------------------------- the lesson notebook
 
 
@@ -684,3 +699,59 @@ def test_grading_the_exercises_folder_takes_the_notebook_answer_over_an_untouche
     exercises = load_exercises()
     result = Grader([exercises["softmax"]], zygote, policy=lesson_policy()).grade(load_submission(str(folder)))
     assert result.score == 10
+
+
+# --------------------------------------------------------------------------- the lesson notebook as homework
+
+
+def _lesson_notebook(path: Path, *, softmax: str | None = None, after: bool = False) -> Path:
+    """The handed-out lesson notebook at ``path``, its softmax stub cell replaced by
+    ``softmax`` (or, with ``after``, kept and followed by a cell defining it)."""
+    notebook = nbformat.read(str(REPO / "exercises" / "lesson.ipynb"), as_version=4)
+    if softmax is not None:
+        (at,) = [
+            i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and c.source.startswith("def softmax")
+        ]
+        if after:
+            notebook.cells.insert(at + 1, code(softmax))
+        else:
+            notebook.cells[at].source = softmax
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def test_lesson_notebook_with_one_function_written_grades_only_that_exercise(tmp_path):
+    _lesson_notebook(tmp_path / "homework.ipynb", softmax=SOFTMAX)
+    run = grade("homework.ipynb", "--format", "json", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    (submission,) = json.loads(run.stdout)["submissions"]
+    assert [(e["name"], e["score"]) for e in submission["exercises"]] == [("softmax", 10)]
+    assert "not implemented yet" not in run.stdout
+
+
+def test_lesson_notebook_with_nothing_written_is_graded_as_it_is(tmp_path):
+    _lesson_notebook(tmp_path / "homework.ipynb")
+    run = grade("homework.ipynb", "--format", "json", cwd=tmp_path)
+    assert run.returncode == 1, run.stdout + run.stderr
+    (submission,) = json.loads(run.stdout)["submissions"]
+    assert len(submission["exercises"]) == 8
+    assert submission["score"] == 0
+    assert "softmax is not implemented yet" in run.stdout
+
+
+def test_a_stub_cell_followed_by_the_student_s_own_definition_counts_as_started(tmp_path, zygote, exercises):
+    from grader.grading import Grader
+    from grader.submission import load_submission
+
+    path = _lesson_notebook(tmp_path / "homework.ipynb", softmax=SOFTMAX, after=True)
+    result = Grader(list(exercises.values()), zygote, policy=lesson_policy()).grade(load_submission(str(path)))
+    assert [(e.name, e.score) for e in result.exercises] == [("softmax", 10)]
+
+
+def test_annotate_of_the_lesson_notebook_gives_feedback_only_on_started_exercises(tmp_path):
+    _lesson_notebook(tmp_path / "homework.ipynb", softmax=SOFTMAX)
+    run = grade("homework.ipynb", "--annotate", "feedback.ipynb", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    copy = nbformat.read(str(tmp_path / "feedback.ipynb"), as_version=4)
+    feedback = [c.source for c in copy.cells if _is_feedback(c)]
+    assert len(feedback) == 1 and feedback[0].startswith("**Feedback on `softmax`: 10/10**"), feedback

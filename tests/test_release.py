@@ -403,3 +403,88 @@ def test_what_the_final_grading_adds_is_said_with_descriptions_only_when_release
     assert final_grading_note(described) == (
         "The final grading adds 1 more check (1 point): Logits as large as 1e4 stay finite."
     )
+
+
+# --------------------------------------------------------------------------- solution helpers
+
+
+def _solution_helper_bodies() -> dict[str, str]:
+    """{module.helper: normalised body} of every @solution_helper of the lesson's check modules."""
+    found = {}
+    for path in sorted((REPO / "grader" / "lesson").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and any(
+                ast.unparse(d).split("(")[0].rpartition(".")[2] == "solution_helper" for d in node.decorator_list
+            ):
+                found[f"{path.stem}.{node.name}"] = _bodies(node)[node.name]
+    return found
+
+
+def test_the_edition_holds_no_body_of_a_solution_helper(edition):
+    out, _venv = edition
+    helpers = _solution_helper_bodies()
+    assert {"mel._bank", "mel._spectrogram", "db._db"} <= set(helpers), sorted(helpers)
+    for path in _text_files(out):
+        if path.suffix == ".py":
+            bodies = set(_bodies(ast.parse(path.read_text(encoding="utf-8"))).values())
+            assert not [where for where, body in helpers.items() if body in bodies], path
+        data = path.read_bytes()
+        assert not [where for where, body in helpers.items() if body.encode() in data], path
+    shipped = (out / "src" / "grader" / "lesson" / "mel.py").read_text(encoding="utf-8")
+    assert "_soundlab_replay.helper('grader.lesson.mel._bank', locals())" in shipped
+
+
+HELPER_SOURCE = '''\
+import scale_reference
+from grader.authoring import solution_helper
+
+
+@solution_helper
+def _answer(x, *, factor=2.0):
+    """x scaled."""
+    return x * factor
+
+
+def hint(x):
+    return _answer(x)
+
+
+__all__ = ["hint"]
+'''
+
+
+def test_the_rewrite_replaces_a_solution_helpers_body_by_a_replay_of_its_arguments(tmp_path):
+    from grader.release.replay import helper_key, helper_parameters
+
+    plan = Plan("pack", frozenset(), frozenset(), frozenset({"scale_reference"}))
+    text = rewrite(HELPER_SOURCE, plan)
+    assert "x * factor" not in text
+    assert "return _soundlab_replay.helper('pack._answer', locals())" in text
+    assert '"""x scaled."""' in text
+    # The key the release records under is the one the stand-in computes from its locals().
+    namespace: dict = {}
+    exec(compile("def _answer(x, *, factor=2.0):\n    return locals()\n", "h", "exec"), namespace)  # noqa: S102
+    x = torch.arange(3.0)
+    parameters = helper_parameters(namespace["_answer"], (x,), {})
+    assert helper_key("pack._answer", parameters) == helper_key("pack._answer", namespace["_answer"](x))
+
+
+def test_a_hint_that_lacks_a_recording_leaves_the_failure_without_its_hint():
+    from grader.exercise import CheckFailure, HintUnavailable
+    from grader.grading import _failure_in_hand
+
+    def missing() -> str:
+        raise MissingRecording("no recording")
+
+    assert issubclass(MissingRecording, HintUnavailable)
+    assert CheckFailure("wrong", hint=missing).hint is None
+    assert CheckFailure("wrong", hint=lambda: "a hint").hint == "a hint"
+    try:
+        try:
+            raise CheckFailure("the values are off")
+        except CheckFailure as failure:
+            raise CheckFailure(failure.message, hint=missing()) from None
+    except MissingRecording as error:
+        handled = _failure_in_hand(error)
+    assert handled is not None and handled.message == "the values are off"
+    assert _failure_in_hand(MissingRecording("outside a failure")) is None

@@ -45,6 +45,28 @@ def test_forbidden_call_is_told_in_full_once_per_exercise(tmp_path):
     assert text.count("Failed for the same reason: softmax calls torch.softmax (see above).") == failed - 1
 
 
+def test_a_stub_is_told_not_implemented_once(tmp_path):
+    run = run_grade(str(REPO / "exercises" / "03_softmax.py"), cwd=tmp_path)
+    assert run.returncode == 1
+    text = flat(run.stdout)
+    failed = run.stdout.count("FAIL")
+    assert failed > 1
+    assert text.count("softmax is not implemented yet: replace `raise NotImplementedError` with your code.") == 1
+    assert text.count("Failed for the same reason (not implemented yet).") == failed - 1
+
+
+def test_not_implemented_is_told_in_full_by_the_first_check_of_each_function(grade_source):
+    stub = (REPO / "exercises" / "01_sine.py").read_text()
+    result = grade_source(stub, filename="01_sine.py")
+    (exercise,) = result.exercises
+    messages = [c.message for c in exercise.checks]
+    told = [m for m in messages if "is not implemented yet: replace `raise NotImplementedError`" in m]
+    # Each function is told in full once; every other check says it in a line.
+    assert sorted(m.split()[0] for m in told) == ["make_sine_wave", "make_white_noise"]
+    rest = [m for m in messages if m not in told]
+    assert rest and set(rest) == {"Failed for the same reason (not implemented yet)."}
+
+
 def test_forbidden_call_json_keeps_every_failed_check_with_the_hint_on_the_first(grade_source):
     result = grade_source(FORBIDDEN, filename="03_softmax.py")
     (exercise,) = result.exercises

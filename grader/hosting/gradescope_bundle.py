@@ -200,21 +200,25 @@ def build_bundle(out: Path, plugins: Iterable[str] = (), settings: Settings = Se
     plugins = tuple(plugins)
     root = project_root()
     contributed = _pack_contributions(plugins)
-    known = {exercise.id for _module, pack in contributed for exercise in pack.exercises}
     from grader.plugins import load_registry
 
-    known |= set(load_registry(plugins).exercises)
+    points = {exercise.id: exercise.max_score for _module, pack in contributed for exercise in pack.exercises}
+    points |= {exercise.id: exercise.max_score for exercise in load_registry(plugins).exercises.values()}
+    known = set(points)
     unknown = [e for e in settings.exercises if e not in known]
     if unknown:
         raise BundleError(f"unknown exercise {unknown[0]!r}; known: {', '.join(sorted(known))}")
     pack_files, specs = _pack_files(contributed)
-    manifest = {
+    manifest: dict[str, object] = {
         "format": 1,
         "plugins": specs,
         "exercises": list(settings.exercises),
         "timeout": settings.timeout,
         "memory_limit": settings.memory_limit,
     }
+    if settings.exercises:
+        # What a failing result is out of (run_autograder), without loading the packs again.
+        manifest["max_score"] = sum(points[e] for e in dict.fromkeys(settings.exercises))
     shown_plugins = " ".join(
         f"-p /autograder/source/{spec}" if spec.startswith("packs/") else f"-p {spec}" for spec in specs
     )

@@ -63,12 +63,24 @@ def plugin_specs(manifest: dict[str, Any], source: Path) -> tuple[str, ...]:
     return tuple(specs)
 
 
-def failing_result(reason: str, seconds: float, notes: list[str] | None = None) -> dict[str, Any]:
-    """A valid Gradescope result scoring 0 that tells the student why."""
+def manifest_max_score(manifest: dict[str, Any]) -> float | None:
+    """The points of the exercises the bundle names (None when it names none: all are graded)."""
+    total = manifest.get("max_score")
+    if isinstance(total, (int, float)) and not isinstance(total, bool) and total >= 0:
+        return float(total)
+    return None
+
+
+def failing_result(
+    reason: str, seconds: float, notes: list[str] | None = None, max_score: float | None = None
+) -> dict[str, Any]:
+    """A valid Gradescope result scoring 0 that tells the student why (out of ``max_score``)."""
     from grader.batch.exports.gradescope import gradescope_results
     from grader.results import SubmissionResult
 
-    result = gradescope_results(SubmissionResult(path=SUBMISSION_FOLDER, error=reason), seconds=seconds)
+    result = gradescope_results(
+        SubmissionResult(path=SUBMISSION_FOLDER, error=reason), seconds=seconds, max_score=max_score
+    )
     return _with_notes(result, notes or [])
 
 
@@ -121,13 +133,14 @@ def _run_grading(work: Path, root: Path, out: Path, timeout: float) -> str | Non
 def _grade_upload(root: Path, started: float) -> dict[str, Any]:
     from grader.hosting.uploads import stage_upload
 
-    read_manifest(root / "source")  # a broken bundle is the instructor's to hear of, before any grading
+    # A broken bundle is the instructor's to hear of, before any grading.
+    total = manifest_max_score(read_manifest(root / "source"))
     work = Path(tempfile.mkdtemp(prefix="soundlab-autograder-"))
     try:
         staged = stage_upload(root / "submission", work / SUBMISSION_FOLDER)
         if not staged.kept:
             reason = "No .py file or notebook was found in what you uploaded, so nothing could be graded."
-            return failing_result(reason, time.monotonic() - started, staged.notes)
+            return failing_result(reason, time.monotonic() - started, staged.notes, total)
         out = work / "result.json"
         problem = _run_grading(work, root, out, _timeout())
         seconds = time.monotonic() - started
@@ -142,7 +155,8 @@ def _grade_upload(root: Path, started: float) -> dict[str, Any]:
                     return _with_notes(result, staged.notes)
                 problem = "the grader left a result of the wrong shape."
         print(f"run_autograder: {problem}", flush=True)  # the instructor's log (Gradescope's stdout)
-        return failing_result(f"The autograder could not grade your submission: {problem}", seconds, staged.notes)
+        reason = f"The autograder could not grade your submission: {problem}"
+        return failing_result(reason, seconds, staged.notes, total)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

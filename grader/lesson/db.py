@@ -12,7 +12,7 @@ from torch import Tensor
 
 import reference.db
 from grader.compare import expect_close
-from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in
+from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in, solution_helper
 from grader.inputs import rand
 
 _WRITE_IT = "10 * log10 of the power clamped at amin, then floor each spectrogram at its own maximum minus top_db."
@@ -74,6 +74,7 @@ DTYPE_HINT = (
 )
 
 
+@solution_helper
 def _db(
     spec: Tensor,
     amin: float,

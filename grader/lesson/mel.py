@@ -12,7 +12,7 @@ from torch import Tensor
 
 import reference.mel
 from grader.compare import describe, expect_close, expect_int, expect_number, expect_tensor
-from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in
+from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in, solution_helper
 from grader.inputs import randn
 
 
@@ -126,6 +126,7 @@ def _mel_to_hz(m: Tensor, scale: str) -> Tensor:
     return torch.where(m < 15.0, 200.0 * m / 3.0, 1000.0 * torch.exp(log_step * (m - 15.0)))
 
 
+@solution_helper
 def _bank(
     n_freqs: int,
     f_min: float,
@@ -158,6 +159,7 @@ def _bank(
     return bank
 
 
+@solution_helper
 def _spectrogram(
     audio: Tensor,
     sample_rate: int,

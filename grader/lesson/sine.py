@@ -10,7 +10,7 @@ from torch import Tensor
 
 import reference.sine
 from grader.compare import expect_finite, expect_tensor
-from grader.exercise import CheckFailure, Exercise, check, exercise_function, mistakes_in
+from grader.exercise import CheckFailure, Exercise, check, exercise_function, mistakes_in, solution_helper
 
 
 @exercise_function
@@ -48,8 +48,9 @@ def _phase_atol(freq: float, amp: float, n_samples: int, sr: int) -> float:
     return 4 * 2.0**-23 * abs(amp) * max_phase + 1e-6 * abs(amp)
 
 
-def _sine_hint(got: Tensor, freq: float, amp: float, n_samples: int, sr: int, atol: float) -> str | None:
-    """Name the classic mistake that ``got`` (of the right length) looks like, if any."""
+@solution_helper
+def _sine_mistakes(freq: float, amp: float, n_samples: int, sr: int) -> list[tuple[Tensor | None, str]]:
+    """The waves of the classic mistakes for these arguments, with their hints."""
     n = torch.arange(n_samples, dtype=torch.float64)
     phase = 2 * math.pi * freq * n / sr
     end_time = torch.linspace(0, (n_samples) / sr, n_samples, dtype=torch.float64)
@@ -66,8 +67,13 @@ def _sine_hint(got: Tensor, freq: float, amp: float, n_samples: int, sr: int, at
             "which stretches the time axis. Use torch.arange(n) / sr.",
         ),
     ]
+    return candidates
+
+
+def _sine_hint(got: Tensor, freq: float, amp: float, n_samples: int, sr: int, atol: float) -> str | None:
+    """Name the classic mistake that ``got`` (of the right length) looks like, if any."""
     g = got.detach().to(torch.float64)
-    for candidate, hint in candidates:
+    for candidate, hint in _sine_mistakes(freq, amp, n_samples, sr):
         if candidate is not None and float((g - candidate).abs().max()) <= atol + 1e-4 * abs(amp):
             return hint
     spectrum = torch.fft.rfft(g - g.mean()).abs()
@@ -108,7 +114,7 @@ def _expect_sine(student, reference, freq: float, amp: float, dur: float, sr: in
         raise CheckFailure(
             f"{shown} is wrong at {wrong} of {n_samples} samples: sample {worst} is {float(got[worst]):.6g}, "
             f"expected {float(expected[worst]):.6g} (allowed error {atol:.3g}).",
-            hint=_sine_hint(got, freq, amp, n_samples, rate, atol),
+            hint=lambda: _sine_hint(got, freq, amp, n_samples, rate, atol),
         )
 
 

@@ -9,7 +9,7 @@ from torch import Tensor
 
 import reference.softmax
 from grader.compare import expect_close, expect_tensor, no_gradient_message
-from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in
+from grader.exercise import CheckFailure, Exercise, Forbidden, check, exercise_function, mistakes_in, solution_helper
 from grader.inputs import randn
 
 _WRITE_IT = "exp(x - max) divided by its sum along dim, with torch.exp, max and sum (torch.logsumexp is allowed)."
@@ -261,6 +261,19 @@ def overflowing_exp(x: Tensor, dim: int, got: Tensor) -> str | None:
     )
 
 
+@solution_helper
+def _softmax_of_everything(x: Tensor) -> Tensor:
+    """The softmax of all of x's elements at once, in float64."""
+    whole = torch.exp(x.double() - x.double().max())
+    return whole / whole.sum()
+
+
+@solution_helper
+def _exponentials(x: Tensor, dim: int) -> list[Tensor]:
+    """exp(x) and exp(x - max along dim), in float64: a softmax's numerators."""
+    return [torch.exp(x.double()), torch.exp(x.double() - x.double().amax(dim=dim, keepdim=True))]
+
+
 def normalised_along_another_dim(x: Tensor, dim: int, got: Tensor) -> str | None:
     """The values are a softmax, but along a different dim (or over the whole tensor)."""
     if x.dim() < 2:
@@ -272,15 +285,14 @@ def normalised_along_another_dim(x: Tensor, dim: int, got: Tensor) -> str | None
                 f"Your softmax normalises along dim {other}, not along the dim it is given ({asked}): "
                 "use dim in both the max and the sum (with keepdim=True)."
             )
-    whole = torch.exp(x.double() - x.double().max())
-    if _close(got, whole / whole.sum()):
+    if _close(got, _softmax_of_everything(x)):
         return "Your softmax normalises over the whole tensor: sum along dim only (with keepdim=True)."
     return None
 
 
 def not_normalised(x: Tensor, dim: int, got: Tensor) -> str | None:
     """exp(x) or exp(x - max) without the division by its sum."""
-    for unnormalised in (torch.exp(x.double()), torch.exp(x.double() - x.double().amax(dim=dim, keepdim=True))):
+    for unnormalised in _exponentials(x, dim):
         if _close(got, unnormalised):
             return "These are exponentials that do not sum to 1: divide exp(x - max) by its sum along dim."
     return None

@@ -13,7 +13,15 @@ from torch import Tensor
 
 import reference.training
 from grader.compare import describe, expect_close, expect_tensor
-from grader.exercise import CheckFailure, Exercise, check, exercise_class, exercise_function, mistakes_in
+from grader.exercise import (
+    CheckFailure,
+    Exercise,
+    check,
+    exercise_class,
+    exercise_function,
+    mistakes_in,
+    solution_helper,
+)
 from grader.inputs import randn
 from grader.lesson.given import PITCHES, LinearClassifier
 from grader.sandbox.wire import ModuleSnapshot
@@ -319,6 +327,7 @@ def _simulated_curve(n_steps: int, lr: float, **mistake: Any) -> list[float]:
     return reference.training.run_training(initial_model(), features, labels, n_steps, lr, **mistake)
 
 
+@solution_helper
 def _row_losses() -> Tensor:
     """-log softmax(model(features))[i, labels[i]] of the untrained model, row by row."""
     features, labels = training_set()
@@ -466,7 +475,7 @@ def _expect_curve(outcome: Any, expected: list[float], *, shown: str, lr: float,
     if len(not_finite):
         message += f" From loss {int(not_finite[0]) + 1} on, yours are not finite ({curve[int(not_finite[0])].item()})."
     model_after = outcome.args_after[0] if outcome.args_after else None
-    raise CheckFailure(message, hint=_diagnose(curve, target, first, lr, given, model_after))
+    raise CheckFailure(message, hint=lambda: _diagnose(curve, target, first, lr, given, model_after))
 
 
 @check(train_classifier, points=1.5, public=True)

@@ -29,7 +29,7 @@ from grader.pack import Pack
 from grader.plugins import PluginError, Registry, get_plugin_manager, load_registry
 from grader.release.record import Recording, ReleaseError, encode_recording, record
 from grader.release.replay import FORMAT, MANIFEST
-from grader.release.rewrite import Plan, RewriteError, rewrite, verify
+from grader.release.rewrite import Plan, RewriteError, is_solution_helper_def, rewrite, verify
 from grader.stubs import write_stubs
 
 SOURCE = "src"
@@ -195,6 +195,7 @@ def release(
     entry_points: dict[str, str] = {}
     top_modules: list[str] = []
     references: dict[str, dict[str, Any]] = {}
+    helper_bodies: dict[str, str] = {}
     for pack in packs:
         plugin = plugin_modules.get(pack.name)
         if plugin is None:
@@ -216,6 +217,7 @@ def release(
                 verify(original, text, plan, filename=str(path))
             except RewriteError as error:
                 raise ReleaseError(str(error)) from None
+            helper_bodies.update(solution_helper_bodies(original, name))
             _write_module(src, name, path, text, top_modules)
         for given in pack.gives:
             path = _module_file(given)
@@ -244,7 +246,7 @@ def release(
     (out / "exercises").mkdir()
     write_stubs(exercises, out / "exercises", command="grade exercises/")
     handed_out = [m for p in registry.packs for m in p.gives]
-    _no_reference_bodies(out, [e.reference for e in registry.exercises.values()], handed_out)
+    _no_reference_bodies(out, [e.reference for e in registry.exercises.values()], handed_out, helper_bodies)
 
     written = [p for p in out.rglob("*") if p.is_file()]
     return Edition(
@@ -333,9 +335,28 @@ def significant_reference_bodies(
     }
 
 
-def _no_reference_bodies(out: Path, modules: Sequence[types.ModuleType], given: Sequence[types.ModuleType]) -> None:
-    """Refuse an edition in which a reference function's body appears (see significant_reference_bodies)."""
-    bodies = significant_reference_bodies(modules, given)
+def solution_helper_bodies(source: str, module: str) -> dict[str, str]:
+    """``{where: normalised body}`` of every ``@solution_helper`` function of a check module's source."""
+    return {
+        f"{module}.{node.name}": _body_text(node)
+        for node in ast.parse(source).body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_solution_helper_def(node)
+    }
+
+
+def _body_text(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    return "\n".join(ast.unparse(statement) for statement in (node.body[1:] if ast.get_docstring(node) else node.body))
+
+
+def _no_reference_bodies(
+    out: Path,
+    modules: Sequence[types.ModuleType],
+    given: Sequence[types.ModuleType],
+    helpers: dict[str, str] | None = None,
+) -> None:
+    """Refuse an edition in which a reference function's body (see significant_reference_bodies)
+    or a solution helper's body appears."""
+    bodies = significant_reference_bodies(modules, given) | dict(helpers or {})
     for path in out.rglob("*.py"):
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -348,7 +369,7 @@ def _no_reference_bodies(out: Path, modules: Sequence[types.ModuleType], given: 
         }
         leaked = [where for where, body in bodies.items() if body in found]
         if leaked:
-            raise ReleaseError(f"{path} holds the body of the reference function {leaked[0]}")
+            raise ReleaseError(f"{path} holds the body of the reference or solution helper function {leaked[0]}")
 
 
 __all__ = ["Edition", "ReleaseError", "reference_bodies", "release"]

@@ -6,14 +6,17 @@ solution of the exercise's catalogue, so that the reference calls the checks' hi
 those mistakes are recorded too. A :class:`RecordingMemo` in the ``ReferenceSolution`` keeps
 every call's outcome under its exact key; the reference modules' functions are wrapped for
 the time of the recording, so that a direct call (a hint's ``reference.softmax.softmax(x, d)``)
-is kept too, with whatever it changed in its arguments. Hidden checks never run here: nothing
-of their inputs or expected values reaches the edition.
+is kept too, with whatever it changed in its arguments, and so are the calls of the check
+modules' :func:`~grader.exercise.solution_helper` functions (whose bodies no edition holds).
+Hidden checks never run here: nothing of their inputs or expected values reaches the edition.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import functools
+import sys
 import tempfile
 import types
 from collections.abc import Iterator, Sequence
@@ -23,9 +26,9 @@ from typing import Any
 
 import torch
 
-from grader.exercise import Exercise
+from grader.exercise import Exercise, is_solution_helper
 from grader.grading import GRADER_COULD_NOT, Grader
-from grader.release.replay import direct_key, encode_outcome
+from grader.release.replay import direct_key, encode_outcome, helper_key, helper_parameters
 from grader.results import ExerciseResult
 from grader.sandbox import wire
 from grader.sandbox.policy import SandboxPolicy
@@ -112,6 +115,52 @@ def recording_direct_calls(references: Sequence[types.ModuleType], memo: Recordi
             setattr(module, name, value)
 
 
+@contextlib.contextmanager
+def recording_helper_calls(modules: Sequence[types.ModuleType], memo: RecordingMemo) -> Iterator[None]:
+    """Wrap every :func:`~grader.exercise.solution_helper` a check module defines, to record its calls.
+
+    A call is kept as a direct reference call is (key, value and what it changed), under the
+    key its stand-in in the edition computes from its parameters (:func:`helper_key`)."""
+    originals: list[tuple[types.ModuleType, str, Any]] = []
+
+    def wrap(module: types.ModuleType, name: str, function: Any) -> Any:
+        qualified = f"{module.__name__}.{name}"
+
+        @functools.wraps(function)
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            parameters = helper_parameters(function, args, kwargs)
+            key = helper_key(qualified, parameters)
+            before = copy.deepcopy(parameters) if key is not None else None
+            value = function(*args, **kwargs)
+            if key is not None and before is not None:
+                mutated = [[k, v] for k, v in parameters.items() if _changed(before[k], v)]
+                table = memo.recording.direct.setdefault(memo.exercise, {})
+                table[key] = {"value": copy.deepcopy(value), "mutated": copy.deepcopy(mutated)}
+            return value
+
+        return recorded
+
+    try:
+        for module in modules:
+            for name, value in list(vars(module).items()):
+                if (
+                    isinstance(value, types.FunctionType)
+                    and value.__module__ == module.__name__
+                    and is_solution_helper(value)
+                ):
+                    originals.append((module, name, value))
+                    setattr(module, name, wrap(module, name, value))
+        yield
+    finally:
+        for module, name, value in originals:
+            setattr(module, name, value)
+
+
+def _check_modules(exercises: Sequence[Exercise]) -> list[types.ModuleType]:
+    names = dict.fromkeys(c.module for e in exercises for c in e.checks)
+    return [sys.modules[name] for name in names if name in sys.modules]
+
+
 def _grade_public(grader: Grader, exercise: Exercise, path: Path) -> tuple[ExerciseResult, str | None]:
     """The public checks of ``exercise`` on the file at ``path``, and the submission's problem if any."""
     submission = load_submission(str(path))
@@ -133,7 +182,11 @@ def record(
     memo = RecordingMemo(recording)
     grader = Grader(exercises, spawner, policy=policy, memo=memo)  # type: ignore[arg-type]
     references = list({id(e.reference): e.reference for e in all_exercises}.values())
-    with tempfile.TemporaryDirectory(prefix="soundlab-release-") as tmp, recording_direct_calls(references, memo):
+    with (
+        tempfile.TemporaryDirectory(prefix="soundlab-release-") as tmp,
+        recording_direct_calls(references, memo),
+        recording_helper_calls(_check_modules(all_exercises), memo),
+    ):
         for exercise in exercises:
             memo.exercise = exercise.id
             folder = Path(tmp) / exercise.id

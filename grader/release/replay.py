@@ -15,6 +15,7 @@ tensor bytes, never unpickled) and ``recordings/manifest.json``.
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import types
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from typing import Any
 
 import torch
 
-from grader.exercise import Withheld, hookimpl
+from grader.exercise import HintUnavailable, Withheld, hookimpl
 from grader.reference_memo import call_key
 from grader.sandbox import wire
 from grader.sandbox.wire import ModuleSnapshot
@@ -35,13 +36,28 @@ FORMAT = 1
 _DIRECT_OPTIONS = CallOptions()
 
 
-class MissingRecording(Exception):
-    """A reference call the release did not record: a bug in the release, not in the student's code."""
+class MissingRecording(HintUnavailable):
+    """A reference call the release did not record: a gap in the release, not in the student's code.
+
+    Made while a hint was being made, it only leaves the hint out (see HintUnavailable)."""
 
 
 def direct_key(qualified: str, args: tuple, kwargs: dict) -> str | None:
     """The key of a direct call of a reference module's function (``reference.softmax.softmax``)."""
     return call_key(qualified, {"args": list(args), "kwargs": dict(kwargs)}, _DIRECT_OPTIONS)
+
+
+def helper_parameters(function: Callable[..., Any], args: tuple, kwargs: dict) -> dict[str, Any]:
+    """A :func:`~grader.exercise.solution_helper`'s call as ``{parameter: value}`` (defaults filled in,
+    sorted by name): what its stand-in in an edition, given ``locals()``, keys it by too."""
+    bound = inspect.signature(function).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return dict(sorted(bound.arguments.items()))
+
+
+def helper_key(qualified: str, parameters: dict[str, Any]) -> str | None:
+    """The key of a call of the solution helper ``qualified`` (``grader.lesson.mel._bank``)."""
+    return direct_key(qualified, (), dict(sorted(parameters.items())))
 
 
 def encode_outcome(outcome: Outcome) -> dict:
@@ -203,6 +219,13 @@ class Namespace:
 
 def namespace(prefix: str) -> Namespace:
     return Namespace(prefix)
+
+
+def helper(qualified: str, parameters: dict[str, Any]) -> Any:
+    """What the solution helper ``qualified`` returned for ``parameters`` (its ``locals()``), as recorded.
+
+    In an edition, each :func:`~grader.exercise.solution_helper`'s body is this call."""
+    return STORE.direct(qualified, (), dict(sorted(parameters.items())))
 
 
 def withheld(exercise: str) -> tuple[Withheld, ...]:

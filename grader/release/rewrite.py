@@ -6,9 +6,12 @@ rewrite keeps what the public checks (and the specs, and the ``Exercise``) need:
 1. every ``@check(...)`` function that is not a public check is dropped;
 2. the imports of reference modules become stand-ins that replay recordings
    (``import reference.softmax`` binds ``reference = _soundlab_replay.namespace("reference")``);
-3. in each ``Exercise(...)`` call, ``mistakes=`` is dropped (the catalogue stays home) and
+3. the body of each ``@solution_helper`` function (a helper computing part of a solution)
+   becomes ``return _soundlab_replay.helper("module.name", locals())``: what the release
+   recorded for those arguments;
+4. in each ``Exercise(...)`` call, ``mistakes=`` is dropped (the catalogue stays home) and
    ``withheld=`` added: what the final grading adds, read from the edition's manifest;
-4. module-level functions, classes and constants that nothing left refers to are dropped,
+5. module-level functions, classes and constants that nothing left refers to are dropped,
    again and again until nothing more goes (a helper of hidden checks only, its constants).
 
 :func:`verify` then proves that the result compiles and holds none of the hidden checks'
@@ -24,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 REPLAY = "_soundlab_replay"
+SOLUTION_HELPER = "solution_helper"
 _KEEP = {"__all__", "__doc__", "__version__"}
 _DECORATORS_KEPT = {"check", "exercise_function", "exercise_class", "hookimpl", "hookspec"}
 
@@ -138,6 +142,24 @@ def _replay_binding(node: ast.stmt, references: frozenset[str]) -> list[ast.stmt
     return None
 
 
+def is_solution_helper_def(node: ast.AST) -> bool:
+    """A module-level function decorated with ``@solution_helper`` (its body is a solution's)."""
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+        _decorator_name(d) == SOLUTION_HELPER for d in node.decorator_list
+    )
+
+
+def _replace_body(node: ast.FunctionDef | ast.AsyncFunctionDef, qualified: str) -> None:
+    """Its docstring, then ``return _soundlab_replay.helper(qualified, locals())``: same signature, no body."""
+    docstring = node.body[:1] if ast.get_docstring(node) else []
+    call = ast.Call(
+        ast.Attribute(ast.Name(REPLAY, ast.Load()), "helper", ast.Load()),
+        [ast.Constant(qualified), ast.Call(ast.Name("locals", ast.Load()), [], [])],
+        [],
+    )
+    node.body = [*docstring, ast.Return(call)]
+
+
 def _exercise_calls(tree: ast.Module) -> list[ast.Call]:
     return [
         node
@@ -165,6 +187,9 @@ def rewrite(source: str, plan: Plan, *, filename: str = "<pack module>") -> str:
     for node in tree.body:
         if _is_check(node) and node.name not in plan.public:  # type: ignore[attr-defined]
             continue  # a hidden check (or one not registered): dropped
+        if is_solution_helper_def(node):
+            _replace_body(node, f"{plan.name}.{node.name}")  # type: ignore[arg-type, attr-defined]
+            replayed = True
         binding = _replay_binding(node, plan.references)
         if binding is not None:
             body.extend(binding)
