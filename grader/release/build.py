@@ -146,8 +146,13 @@ Your copy of the grader: it runs the *public* checks of every exercise on your c
 the same messages and hints as the final grading, which adds more checks (each report says
 how many and how many points). It holds no reference solution.
 
+In this folder, in a virtual environment (on a machine without an NVIDIA GPU, install the
+CPU-only torch first: it saves about 5 GB):
+
 ```sh
-pip install ./grader-edition        # or: pip install .   (in this folder)
+python3 -m venv .venv && . .venv/bin/activate
+pip install torch torchaudio --index-url https://download.pytorch.org/whl/cpu   # no GPU
+pip install .
 grade exercises/03_softmax.py       # one exercise
 grade exercises/                    # every exercise you have started
 ```
