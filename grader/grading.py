@@ -176,6 +176,12 @@ class Grader:
                 result.exercises.append(self.grade_exercise(exercise, student, loaded))
                 if len(submission.files) < 2:
                     result.exercises[-1].files = []  # which file is said only where there is a choice
+            if process.stopped:
+                result.stopped = True
+                result.warnings.append(
+                    "A call did not finish within its time limit and was stopped (is there an endless loop?); "
+                    "the checks it stopped scored 0."
+                )
             if _output_size(process) >= OUTPUT_LIMIT_BYTES:
                 result.warnings.append(
                     f"It printed more than {OUTPUT_LIMIT_BYTES >> 20} MB; what it printed past that was "

@@ -100,6 +100,9 @@ class SubmissionResult:
     # What cost no points but the student should know: what a notebook skipped or failed to
     # run, a repaired notebook, a misspelt function name, output cut short (in both reports).
     warnings: list[str] = field(default_factory=list)
+    # Whether a time limit stopped one of its calls (an endless loop, say): the class's
+    # gradebook says so (not in the JSON report, whose warnings say it).
+    stopped: bool = False
     # Notes for the instructor on what the source does that grading cannot fully police
     # ("03_softmax.py uses torch._decomp"); they cost no points.
     flags: list[str] = field(default_factory=list)

@@ -30,10 +30,9 @@ def class_lines(result: ClassResult) -> list[str]:
     submitted = [s for s in result.students if s.submitted]
     errors = [s for s in submitted if s.result.error]
     missing = len(result.students) - len(submitted)
-    lines = [
-        f"{len(result.students)} students: {len(submitted) - len(errors)} graded, {len(errors)} with errors, "
-        f"{missing} {NO_SUBMISSION}."
-    ]
+    stopped = sum(1 for s in submitted if s.result.stopped and not s.result.error)
+    graded = f"{len(submitted) - len(errors)} graded" + (f" ({stopped} stopped by a time limit)" if stopped else "")
+    lines = [f"{len(result.students)} students: {graded}, {len(errors)} with errors, {missing} {NO_SUBMISSION}."]
     totals = [s.result.score for s in submitted]
     if totals:
         # Over those who handed something in, as the class report counts them.

@@ -104,6 +104,7 @@ class StoredResult:
                 "ran": self.result.ran,
                 "warnings": list(self.result.warnings),
                 "flags": list(self.result.flags),
+                "stopped": self.result.stopped,
             },
             "exercises": [_record_of_exercise(e) for e in self.result.exercises],
             "sources": self.sources,
@@ -123,6 +124,7 @@ class StoredResult:
             ran=submission["ran"],
             warnings=list(submission["warnings"]),
             flags=list(submission["flags"]),
+            stopped=bool(submission.get("stopped", False)),
         )
         return cls(
             entry=record["entry"],
@@ -156,6 +158,7 @@ class StoredResult:
             ran=fresh.result.ran or self.result.ran,
             warnings=fresh.result.warnings,
             flags=fresh.result.flags,
+            stopped=fresh.result.stopped or (self.result.stopped and bool(kept)),
         )
         fingerprints = {**self.fingerprints, **{k: v for k, v in fresh.fingerprints.items() if k in graded_now}}
         return StoredResult(

@@ -63,6 +63,8 @@ class StudentProcess:
         self.setup: list[tuple[dict, dict]] = []
         # What confines the process, as it told before running any student code.
         self.confinement: dict = {}
+        # Whether a call was stopped by a time limit (its own, or the submission's budget).
+        self.stopped = False
 
     @property
     def alive(self) -> bool:
@@ -122,6 +124,7 @@ class StudentProcess:
                 break
         except TimeoutError:
             self._end(grace=0)
+            self.stopped = True
             if time.monotonic() >= self.budget_end:
                 raise StudentProcessError(f"the submission used up the {self.budget:g} s it may take in all") from None
             if deadline >= hard_deadline and total is not None:

@@ -90,6 +90,15 @@ def test_an_endless_submission_scores_zero_and_says_why(graded_class):
     dave = next(s for s in report["submissions"] if s["student"] == "dave")
     assert dave["score"] == 0
     assert "did not finish within 1 s" in dave["exercises"][0]["checks"][0]["message"]
+    assert any("was stopped" in warning for warning in dave["warnings"])
+
+
+def test_the_gradebook_says_a_time_limit_stopped_a_submission(graded_class):
+    tmp_path, done = graded_class
+    book = _gradebook(tmp_path)
+    assert book["dave"]["status"] == "graded; a call was stopped by the time limit"
+    assert book["alice"]["status"] == "graded"
+    assert "(1 stopped by a time limit)" in done.stdout
 
 
 def test_a_broken_file_is_that_students_error_only(graded_class):
@@ -131,7 +140,7 @@ def test_every_export_and_the_report_are_written(graded_class):
 
 def test_the_summary_counts_graded_errors_and_missing(graded_class):
     _tmp_path, done = graded_class
-    assert "7 students: 5 graded, 1 with errors, 1 no submission." in done.stdout
+    assert "7 students: 5 graded (1 stopped by a time limit), 1 with errors, 1 no submission." in done.stdout
     assert "Slowest: dave" in done.stdout
 
 

@@ -120,6 +120,7 @@ def submission_for(student: StudentResult, exercises: list[ExerciseInfo]) -> Sub
             ran=student.result.ran,
             warnings=list(student.result.warnings),
             flags=list(student.result.flags),
+            stopped=student.result.stopped,
         )
     return SubmissionResult(
         path=student.student.id, exercises=every, error=NO_SUBMISSION, flags=list(student.result.flags)

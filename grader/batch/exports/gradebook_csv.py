@@ -14,12 +14,13 @@ MAX_STATUS_CHARS = 200
 
 
 def status(student: StudentResult) -> str:
-    """``graded``, ``no submission`` or ``error: <first line of the error>``."""
+    """``graded`` (saying so when a time limit stopped a call), ``no submission`` or
+    ``error: <first line of the error>``."""
     if not student.submitted:
         return NO_SUBMISSION
     error = student.result.error
     if not error:
-        return "graded"
+        return "graded; a call was stopped by the time limit" if student.result.stopped else "graded"
     first_line = error.strip().splitlines()[0] if error.strip() else error
     if len(first_line) > MAX_STATUS_CHARS:
         first_line = first_line[: MAX_STATUS_CHARS - 1] + "…"
