@@ -191,7 +191,7 @@ class Grader:
 
     def _expected_names(self, submission: Submission) -> list[str]:
         for exercise in self.exercises:
-            if any(_named_after(f.stem, exercise) for f in submission.files):
+            if any(named_after(f.stem, exercise) for f in submission.files):
                 return list(exercise.function_names)
         return self.spec_names
 
@@ -372,13 +372,13 @@ class Grader:
         if new_is_stub != current.stub:
             return not new_is_stub  # a written definition wins over an untouched stub
         owner = next(e for e in self.exercises if name in e.function_names)
-        return _named_after(file.stem, owner) and not _named_after(Path(current.path).stem, owner)
+        return named_after(file.stem, owner) and not named_after(Path(current.path).stem, owner)
 
     def _mark_unavailable(self, loaded: LoadedSubmission, file: SourceFile, reason: str) -> set[str]:
         """Give ``reason`` to the exercise functions ``file`` defines or is named after; returns them."""
         names = set(file.names)
         for exercise in self.exercises:
-            if _named_after(file.stem, exercise):
+            if named_after(file.stem, exercise):
                 names.update(exercise.function_names)
         marked = set()
         for name in names & set(self.spec_names):
@@ -531,7 +531,7 @@ def _flags(submission: Submission) -> list[str]:
     return flags
 
 
-def _named_after(stem: str, exercise: Exercise) -> bool:
+def named_after(stem: str, exercise: Exercise) -> bool:
     """Whether a file with this stem is the exercise's file (``03_softmax``, ``alice_03_softmax``)."""
     return stem.endswith(exercise.filename.removesuffix(".py"))
 

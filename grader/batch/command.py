@@ -148,7 +148,15 @@ def _run(
 ) -> dict[str, Any]:
     import dataclasses
 
-    from grader.batch.runner import Settings, class_result, fingerprints_of, grade_class, plan, warm_reference
+    from grader.batch.runner import (
+        Settings,
+        class_result,
+        exercise_infos,
+        fingerprints_of,
+        grade_class,
+        plan,
+        warm_reference,
+    )
     from grader.batch.store import ResultStore
     from grader.batch.workers import WorkerPool
     from grader.grading import Grader
@@ -213,7 +221,7 @@ def _run(
                 )
                 sys.exit(130)
     stubs = {e.id: render_stub(e) for e in chosen}
-    result = class_result(entries, store, chosen, students, stubs)
+    result = class_result(entries, store, exercise_infos(chosen), students, stubs)
     if not sandbox:
         sandbox = next((dict(s.sandbox) for e in entries if (s := store.load(e.name)) and s.sandbox), {})
     result.sandbox = sandbox

@@ -6,7 +6,7 @@ the entries it graded. The parts must be one class (the same entries and content
 the same exercises (the same fingerprints and settings), and together exactly the shards 1 to
 N. Their stored results are copied into ``OUT/results/``, so the merged folder is what an
 unsharded run leaves (a later ``grade batch --out OUT`` resumes from it), and the class is put
-together by the same :func:`~grader.batch.runner.class_result_of` as ``grade batch`` does.
+together by the same :func:`~grader.batch.runner.class_result` as ``grade batch`` does.
 
 The roster belongs to the class, not to a shard: ``grade merge --roster`` uses that roster;
 without it, the roster the parts were graded with (each part carries it in its manifest, and
@@ -22,7 +22,7 @@ from typing import Any
 
 from grader.batch.manifest import Manifest, ManifestError, manifest_record, read_manifest, write_manifest
 from grader.batch.model import ClassResult, Student
-from grader.batch.runner import class_result_of
+from grader.batch.runner import class_result
 from grader.batch.shards import WHOLE, Shard, select
 from grader.batch.store import ResultStore
 
@@ -147,7 +147,7 @@ def merge_parts(parts: list[Path], out: Path, roster: list[Student] | None = Non
     first = manifests[0]
     entries = first.entries()
     students = _class_roster(manifests, roster)
-    result = class_result_of(entries, store, first.exercises(), students, first.stubs)
+    result = class_result(entries, store, first.exercises(), students, first.stubs)
     result.sandbox = next((dict(s.sandbox) for e in entries if (s := store.load(e.name)) and s.sandbox), {})
     record: dict[str, Any] = manifest_record(
         folder=first.folder,

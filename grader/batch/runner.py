@@ -138,23 +138,13 @@ def _no_submission(student: Student) -> SubmissionResult:
 def class_result(
     entries: list[Entry],
     store: ResultStore,
-    exercises: list[Exercise],
-    roster: list[Student] | None,
-    stubs: dict[str, str],
-) -> ClassResult:
-    """The class as graded: roster students in roster order (those without an entry scoring 0,
-    "no submission"), then entries not in the roster, by name."""
-    return class_result_of(entries, store, exercise_infos(exercises), roster, stubs)
-
-
-def class_result_of(
-    entries: list[Entry],
-    store: ResultStore,
     infos: list[ExerciseInfo],
     roster: list[Student] | None,
     stubs: dict[str, str],
 ) -> ClassResult:
-    """:func:`class_result` from the exercises' infos (as ``grade merge`` has them)."""
+    """The class as graded on the exercises ``infos`` describe: roster students in roster order
+    (those without an entry scoring 0, "no submission"), then entries not in the roster, by
+    name. ``grade batch`` and ``grade merge`` both build the class with it."""
     chosen = {e.id for e in infos}
     by_id = {entry.student_id: entry for entry in entries}
     students: list[StudentResult] = []

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from grader.exercise import Exercise
+from grader.grading import named_after
 from grader.submission import Submission
 
 # The most of one exercise's code kept for comparison; more is cut (and no honest submission
 # of these exercises comes near it).
 MAX_SOURCE_CHARS = 200_000
-
-
-def _named_after(stem: str, exercise: Exercise) -> bool:
-    return stem.endswith(exercise.filename.removesuffix(".py"))
 
 
 def exercise_sources(submission: Submission, exercises: list[Exercise]) -> dict[str, str]:
@@ -27,7 +24,7 @@ def exercise_sources(submission: Submission, exercises: list[Exercise]) -> dict[
                 continue
             if file.cells is not None:
                 parts += [cell.source for cell in file.cells if wanted & (set(cell.defines) - cell.stubs)]
-            elif (wanted & (file.defined - file.stubs)) or (_named_after(file.stem, exercise) and file.source):
+            elif (wanted & (file.defined - file.stubs)) or (named_after(file.stem, exercise) and file.source):
                 if not wanted <= file.stubs:
                     parts.append(file.source)
         text = "\n\n".join(parts)

@@ -21,6 +21,7 @@ from typing import Any
 from grader.batch.sources import exercise_sources
 from grader.exercise import Exercise
 from grader.grading import Grader, grade_path
+from grader.results import SubmissionResult
 from grader.sandbox.zygote import Zygote
 
 
@@ -151,8 +152,6 @@ class WorkerPool:
         elif worker.process.sentinel not in ready and time.monotonic() < worker.deadline:
             return None
         overran = worker.process.is_alive()
-        from grader.results import SubmissionResult
-
         reason = (
             f"{task.path}: grading took longer than {self.hard_limit:g} s and was stopped."
             if overran
